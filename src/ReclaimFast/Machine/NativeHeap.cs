@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace ReclaimFast.Machine;
+namespace ReclaimFast;
 
 /// <summary>
 /// Owns every native allocation of one emulated machine (DESIGN.md: the machine owns all native memory
