@@ -83,6 +83,7 @@ public sealed unsafe partial class Machine
         Debug.Assert((uint)preferredNid < (uint)_nrNodes, "preferred node out of range");
 
         uint allocFlags = AllocFlags.WmarkLow;
+        // gfp_allowed_mask is __GFP_BITS_MASK after boot (no suspend/hibernate restriction emulated yet).
         uint allocMask = gfpMask;
         AllocContext ac;
         PrepareAllocPages(gfpMask, preferredNid, nodemask, &ac);
@@ -90,6 +91,7 @@ public sealed unsafe partial class Machine
         // Forbid the first pass from falling back to types that fragment memory until all local zones are tried.
         allocFlags |= AllocFlagsNofragment(ac.PreferredZoneref, gfpMask);
 
+        // __memcg_kmem_charge for __GFP_ACCOUNT on success arrives with the memcg issue.
         Page* page = GetPageFromFreelist(allocMask, order, allocFlags, &ac);
         if (page != null)
             return page;
