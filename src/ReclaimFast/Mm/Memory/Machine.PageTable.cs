@@ -263,10 +263,10 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// Visits every PTE-level table of <paramref name="mm"/> (checker and tests): the callback gets the
-    /// virtual address of the table's first entry and its entries.
+    /// Every PTE-level table of <paramref name="mm"/> (checker and tests, not a hot path): the virtual address
+    /// its first entry maps and its entries.
     /// </summary>
-    internal void ForEachPteTable(MmStruct* mm, delegate*<Machine, MmStruct*, ulong, ulong*, void> visit, int levelMask = 0)
+    internal void CollectPteTables(MmStruct* mm, System.Collections.Generic.List<(ulong Va, nint Entries)> tables)
     {
         ulong* pgd = PgdTable(mm);
         for (int i = 0; i < PtrsPerTable; i++)
@@ -284,7 +284,7 @@ public sealed unsafe partial class Machine
                     if (pmd[k] == 0)
                         continue;
                     ulong va = ((ulong)i << PgdirShift) | ((ulong)j << PudShift) | ((ulong)k << PmdShift);
-                    visit(this, mm, va, NextTable(pmd[k]));
+                    tables.Add((va, (nint)NextTable(pmd[k])));
                 }
             }
         }
