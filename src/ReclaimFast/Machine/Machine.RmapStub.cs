@@ -58,6 +58,7 @@ public sealed unsafe partial class Machine : IDisposable
                 ListHead.Add(p->LruPtr, fl);
             }
         }
+        MemMap->MapCount = -1;
         PageOps.SetPageReserved(MemMap);
         NrFreePages = d.Pages - 1;
     }
