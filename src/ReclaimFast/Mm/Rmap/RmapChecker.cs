@@ -83,6 +83,12 @@ internal static unsafe class RmapChecker
                         rss[(int)MmCounter.SwapEnts]++;
                         SwpEntry se = Pte.PteToSwpEntry(v);
                         slotRefs[se.Val] = slotRefs.GetValueOrDefault(se.Val) + 1;
+                        SwapInfoStruct* si = m.SwapInfoGet(se);
+                        if (si == null)
+                            Fail($"mm {mm->Id}: swap PTE at 0x{addr:x} names no swap device ({se})");
+                        // Without a swap-cache page the data lives only on the slot: it must be what the mm wrote.
+                        if ((si->SwapMap[se.Offset] & SwapInfoStruct.SwapHasCache) == 0 && si->SlotToken[se.Offset] != *Machine.PteShadow(e + i))
+                            Fail($"mm {mm->Id}: swap slot {se} for 0x{addr:x} holds token 0x{si->SlotToken[se.Offset]:x}, the mm wrote 0x{*Machine.PteShadow(e + i):x}");
                         continue;
                     }
                     ulong pfn = Pte.PtePfn(v);
