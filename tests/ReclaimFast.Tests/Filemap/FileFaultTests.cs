@@ -11,20 +11,20 @@ public unsafe class FileFaultTests
     [Fact]
     public void ReadFaultReadsInOnceThenHitsThePageCache()
     {
-        using Machine m = Create(4096);
+        using Machine m = Create();
         ReclaimFast.Mm.Filemap.File* f = m.CreateFile(8);
         TaskStruct* t1 = m.CreateTask();
         TaskStruct* t2 = m.CreateTask();
         ulong a1 = m.DoMmap(t1, 0, 8 * PageSize, VmFlags.Read, MapFlags.Private, f, 0);
         ulong a2 = m.DoMmap(t2, 0, 4 * PageSize, VmFlags.Read, MapFlags.Private, f, 4);
-        long maj0 = m.VmEvent(ReclaimFast.Mm.PageAlloc.VmEventItem.PgMajFault);
+        long maj0 = m.VmEvent(ReclaimFast.Diagnostics.VmEventItem.Pgmajfault);
         Read(m, t1, a1 + 5 * PageSize);
-        Assert.Equal(maj0 + 1, m.VmEvent(ReclaimFast.Mm.PageAlloc.VmEventItem.PgMajFault));
+        Assert.Equal(maj0 + 1, m.VmEvent(ReclaimFast.Diagnostics.VmEventItem.Pgmajfault));
         Assert.Equal(1L, m.IoJiffiesPending);
         Assert.Equal(1UL, f->FMapping->NrPages);
         Assert.Equal(1, m.NrFilePages);
         Read(m, t2, a2 + PageSize); // pgoff 4 + 1 = 5: the same page, from the cache
-        Assert.Equal(maj0 + 1, m.VmEvent(ReclaimFast.Mm.PageAlloc.VmEventItem.PgMajFault));
+        Assert.Equal(maj0 + 1, m.VmEvent(ReclaimFast.Diagnostics.VmEventItem.Pgmajfault));
         Page* page = PageAt(m, t1, a1 + 5 * PageSize);
         Assert.True(page == PageAt(m, t2, a2 + PageSize));
         Assert.Equal(1, page->MapCount);
@@ -43,7 +43,7 @@ public unsafe class FileFaultTests
     [Fact]
     public void PrivateWriteCowsSharedWriteIsSeenByOtherMappings()
     {
-        using Machine m = Create(4096);
+        using Machine m = Create();
         ReclaimFast.Mm.Filemap.File* f = m.CreateFile(2);
         TaskStruct* priv = m.CreateTask();
         TaskStruct* sh1 = m.CreateTask();
@@ -79,7 +79,7 @@ public unsafe class FileFaultTests
     [Fact]
     public void FaultBeyondEndOfFileIsSigbus()
     {
-        using Machine m = Create(1024);
+        using Machine m = Create();
         ReclaimFast.Mm.Filemap.File* f = m.CreateFile(1);
         TaskStruct* t = m.CreateTask();
         ulong a = m.DoMmap(t, 0, 2 * PageSize, VmFlags.Read, MapFlags.Private, f, 0);

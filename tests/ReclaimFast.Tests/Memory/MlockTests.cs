@@ -11,7 +11,7 @@ public unsafe class MlockTests
     [Fact]
     public void MlockSplitsPopulatesAndMunlockClears()
     {
-        using Machine m = Create(4096);
+        using Machine m = Create();
         TaskStruct* t = m.CreateTask();
         ulong a = MmapAnon(m, t, 6);
         Assert.Equal(0, m.DoMlock(t, a + PageSize, 3 * PageSize, lockIt: true));
@@ -39,7 +39,7 @@ public unsafe class MlockTests
     [Fact]
     public void MunlockKeepsPageMlockedWhileAnotherLockedVmaMapsIt()
     {
-        using Machine m = Create(4096);
+        using Machine m = Create();
         TaskStruct* p = m.CreateTask();
         ulong a = MmapAnon(m, p, 1);
         Read(m, p, a);

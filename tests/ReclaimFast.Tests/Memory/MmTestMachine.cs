@@ -8,7 +8,20 @@ internal static unsafe class MmTestMachine
     public const ulong Rw = VmFlags.Read | VmFlags.Write;
     public const ulong PageSize = 4096;
 
-    public static Machine Create(long pages = 16384) => Machine.Boot(new MachineDescription { Pages = pages });
+    public static Machine Create(long pages = 16384) => Machine.Boot(MachineDescription.Uniform(1, (ulong)pages));
+
+    /// <summary>Page frames in use: refcount &gt; 0 and not PG_reserved (pcp lists make NR_FREE_PAGES inexact).</summary>
+    public static long UsedPages(Machine m)
+    {
+        long n = 0;
+        for (ulong pfn = 0; pfn < m.MaxPfn; pfn++)
+        {
+            ReclaimFast.Mm.Types.Page* p = m.PfnToPage(pfn);
+            if (p->RefCount > 0 && !ReclaimFast.Mm.Types.PageOps.PageReserved(p))
+                n++;
+        }
+        return n;
+    }
 
     /// <summary>Maps <paramref name="pages"/> private anonymous read-write pages.</summary>
     public static ulong MmapAnon(Machine m, TaskStruct* t, ulong pages, ulong addr = 0, MapFlags extra = 0)

@@ -10,13 +10,13 @@ public unsafe class PageTableTests
     [Fact]
     public void FirstTouchAllocatesPudPmdPteAndOnlyPteCountsInNrPagetable()
     {
-        using Machine m = Create(4096);
+        using Machine m = Create();
         TaskStruct* t = m.CreateTask();
-        long free0 = m.NrFreePages;
+        long used0 = UsedPages(m);
         ulong a = MmapAnon(m, t, 1);
         Write(m, t, a);
         // pud + pmd + pte tables + the data page (the pgd came with the mm).
-        Assert.Equal(free0 - 4, m.NrFreePages);
+        Assert.Equal(used0 + 4, UsedPages(m));
         Assert.Equal(1, m.NrPageTablePages);                     // v5.4: only pgtable_page_ctor accounts NR_PAGETABLE
         Assert.Equal(3 * 4096, t->Mm->PgtablesBytes);            // mm_inc_nr_ptes/pmds/puds
         ulong pte = PteOf(m, t, a);
@@ -24,18 +24,18 @@ public unsafe class PageTableTests
         Assert.True((pte & Pte.User) != 0 && (pte & Pte.Nx) != 0);
         Assert.Equal(1, t->Mm->RssStat[(int)MmCounter.AnonPages]);
         Assert.Equal(1, m.NrAnonMapped);
-        Assert.Equal(1L, m.VmEvent(ReclaimFast.Mm.PageAlloc.VmEventItem.PgFault));
+        Assert.Equal(1L, m.VmEvent(ReclaimFast.Diagnostics.VmEventItem.Pgfault));
         RmapChecker.Check(m);
         m.Exit(t);
         Assert.Equal(0, m.NrPageTablePages);
         Assert.Equal(0, m.NrAnonMapped);
-        Assert.Equal(free0 + 1, m.NrFreePages); // the pgd went back too
+        Assert.Equal(used0 - 1, UsedPages(m)); // the pgd went back too
     }
 
     [Fact]
     public void MunmapFreesTablesOnlyWhenNoNeighbourShares()
     {
-        using Machine m = Create(4096);
+        using Machine m = Create();
         TaskStruct* t = m.CreateTask();
         const ulong Base = 0x4000_0000; // 1 GiB: PMD-table aligned
         ulong a = MmapAnon(m, t, 2, Base);
@@ -59,7 +59,7 @@ public unsafe class PageTableTests
     [Fact]
     public void PartialMunmapSplitsVmaAndKeepsContents()
     {
-        using Machine m = Create(4096);
+        using Machine m = Create();
         TaskStruct* t = m.CreateTask();
         ulong a = MmapAnon(m, t, 8);
         for (ulong i = 0; i < 8; i++)
@@ -92,7 +92,7 @@ public unsafe class PageTableTests
     [Fact]
     public void AccessChecksProtectionAndBounds()
     {
-        using Machine m = Create(4096);
+        using Machine m = Create();
         TaskStruct* t = m.CreateTask();
         ulong ro = m.DoMmap(t, 0, PageSize, VmFlags.Read, MapFlags.Private | MapFlags.Anonymous);
         Read(m, t, ro);

@@ -9,7 +9,7 @@ public unsafe class SwapSlotTests
     [Fact]
     public void SlotsAreHandedOutLowestFirstAndHeaderIsBad()
     {
-        using Machine m = Memory.MmTestMachine.Create(256);
+        using Machine m = Memory.MmTestMachine.Create();
         int type = m.SwapOn(8);
         SwapInfoStruct* si = m.SwapInfo(type);
         Assert.Equal(SwapMapBad, si->SwapMap[0]);
@@ -30,7 +30,7 @@ public unsafe class SwapSlotTests
     [Fact]
     public void DuplicateAndFreeFollowSwapMapRules()
     {
-        using Machine m = Memory.MmTestMachine.Create(256);
+        using Machine m = Memory.MmTestMachine.Create();
         int type = m.SwapOn(16);
         SwapInfoStruct* si = m.SwapInfo(type);
         SwpEntry e = m.GetSwapPage();
@@ -55,7 +55,7 @@ public unsafe class SwapSlotTests
     [InlineData(9000)] // beyond 63 * 128: a second continuation level
     public void CountContinuationCarriesAndBorrows(int refs)
     {
-        using Machine m = Memory.MmTestMachine.Create(256);
+        using Machine m = Memory.MmTestMachine.Create();
         int type = m.SwapOn(4);
         SwapInfoStruct* si = m.SwapInfo(type);
         SwpEntry e = m.GetSwapPage();

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ReclaimFast.Diagnostics;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
 
@@ -25,12 +26,9 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void MmFreePage(Page* page) => FreePages(page, 0);
 
-    /// <summary>Frees a page whose refcount already reached zero (the tail of <c>release_pages</c>).</summary>
-    private void MmFreeZeroRefPage(Page* page)
-    {
-        ListHead.Add(page->LruPtr, _freeScratch);
-        FreeUnrefPageList(_freeScratch);
-    }
+    /// <summary>Frees a page whose refcount already reached zero (<c>free_unref_page</c>, the tail of <c>release_pages</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void MmFreeZeroRefPage(Page* page) => FreeUnrefPage(page);
 
     /// <summary><c>inc/dec_zone_page_state(page, NR_PAGETABLE)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -54,34 +52,32 @@ public sealed unsafe partial class Machine
 
     /// <summary><c>count_vm_event(PGFAULT)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void CountPgFault() => CountVmEvent(VmEventItem.PgFault);
+    private void CountPgFault() => CountVmEvent(VmEventItem.Pgfault);
 
     /// <summary><c>count_vm_event(PGMAJFAULT)</c>.</summary>
-    private void CountPgMajFault() => CountVmEvent(VmEventItem.PgMajFault);
+    private void CountPgMajFault() => CountVmEvent(VmEventItem.Pgmajfault);
 
     /// <summary><c>count_vm_event(UNEVICTABLE_PGMLOCKED)</c>.</summary>
-    private void CountUnevictablePgMlocked() => CountVmEvent(VmEventItem.UnevictablePgMlocked);
+    private void CountUnevictablePgMlocked() => CountVmEvent(VmEventItem.UnevictablePgmlocked);
 
     /// <summary><c>count_vm_event(UNEVICTABLE_PGCLEARED)</c>.</summary>
-    private void CountUnevictablePgCleared() => CountVmEvent(VmEventItem.UnevictablePgCleared);
+    private void CountUnevictablePgCleared() => CountVmEvent(VmEventItem.UnevictablePgcleared);
 
     /// <summary><c>count_vm_event(UNEVICTABLE_PGMUNLOCKED)</c>.</summary>
-    private void CountUnevictablePgMunlocked() => CountVmEvent(VmEventItem.UnevictablePgMunlocked);
+    private void CountUnevictablePgMunlocked() => CountVmEvent(VmEventItem.UnevictablePgmunlocked);
 
-    /// <summary>Zone NR_PAGETABLE summed over nodes (tests and checker).</summary>
-    internal long NrPageTablePages => ModZoneReadPageTable();
+    /// <summary>NR_PAGETABLE summed over all zones (tests and checker).</summary>
+    internal long NrPageTablePages => GlobalZonePageState(ZoneStatItem.NrPagetable);
 
-    private long ModZoneReadPageTable() => NodeData(0)->NodeZone.VmStat[(int)ZoneStatItem.NrPagetable];
+    /// <summary>NR_ANON_MAPPED summed over nodes (tests).</summary>
+    internal long NrAnonMapped => GlobalNodePageState(NodeStatItem.NrAnonMapped);
 
-    /// <summary>Node NR_ANON_MAPPED (tests).</summary>
-    internal long NrAnonMapped => NodeData(0)->VmStat[(int)NodeStatItem.NrAnonMapped];
+    /// <summary>NR_FILE_MAPPED summed over nodes (tests).</summary>
+    internal long NrFileMapped => GlobalNodePageState(NodeStatItem.NrFileMapped);
 
-    /// <summary>Node NR_FILE_MAPPED (tests).</summary>
-    internal long NrFileMapped => NodeData(0)->VmStat[(int)NodeStatItem.NrFileMapped];
+    /// <summary>NR_FILE_PAGES summed over nodes (tests).</summary>
+    internal long NrFilePages => GlobalNodePageState(NodeStatItem.NrFilePages);
 
-    /// <summary>Node NR_FILE_PAGES (tests).</summary>
-    internal long NrFilePages => NodeData(0)->VmStat[(int)NodeStatItem.NrFilePages];
-
-    /// <summary>Zone NR_MLOCK (tests).</summary>
-    internal long NrMlock => NodeData(0)->NodeZone.VmStat[(int)ZoneStatItem.NrMlock];
+    /// <summary>NR_MLOCK summed over all zones (tests).</summary>
+    internal long NrMlock => GlobalZonePageState(ZoneStatItem.NrMlock);
 }

@@ -33,9 +33,6 @@ public sealed unsafe partial class Machine
     /// <summary><c>init_mm.mmlist</c>: mms that may hold swap entries (for swapoff).</summary>
     private ListHead* _mmList;
 
-    /// <summary>Scratch list for freeing single pages through <c>free_unref_page_list</c>.</summary>
-    private ListHead* _freeScratch;
-
     private int _nextPid;
     private int _nextMmId;
     private ulong _nextIno;
@@ -90,8 +87,6 @@ public sealed unsafe partial class Machine
         ListHead.Init(_taskList);
         _mmList = Heap.AllocOne<ListHead>();
         ListHead.Init(_mmList);
-        _freeScratch = Heap.AllocOne<ListHead>();
-        ListHead.Init(_freeScratch);
         _swapInfo = (SwapInfoStruct**)Heap.AllocArray<nint>(SwpEntry.MaxSwapfiles);
         _nextPid = 1;
         _nextMmId = 1;
