@@ -18,6 +18,7 @@ public unsafe class FaultBenchmarks
     private TaskStruct* _task;
     private ulong _present;
     private Mm.Filemap.File* _file;
+    private Mm.Types.Page** _pages;
 
     [GlobalSetup]
     public void Setup()
@@ -27,6 +28,7 @@ public unsafe class FaultBenchmarks
         _present = _m.DoMmap(_task, 0, N * PageSize, VmFlags.Read | VmFlags.Write, MapFlags.Private | MapFlags.Anonymous);
         for (ulong i = 0; i < N; i++)
             _m.Access(_task, _present + i * PageSize, write: true);
+        _pages = (Mm.Types.Page**)_m.Heap.AllocArray<nint>(N);
         _file = _m.CreateFile(N);
         ulong f = _m.DoMmap(_task, 0, N * PageSize, VmFlags.Read, MapFlags.Private, _file, 0);
         for (ulong i = 0; i < N; i++)
@@ -53,6 +55,19 @@ public unsafe class FaultBenchmarks
         for (ulong i = 0; i < N; i++)
             _m.Access(_task, a + i * PageSize, write: true);
         _m.DoMunmap(_task->Mm, a, N * PageSize);
+    }
+
+    /// <summary>
+    /// The page allocator alone: N order-0 allocations as <c>do_anonymous_page</c> makes them, then N
+    /// <c>free_unref_page</c> — the floor under <see cref="AnonFault"/>.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    public void AllocFreeOnly()
+    {
+        for (int i = 0; i < N; i++)
+            _pages[i] = _m.AllocPage(Machine.GfpZeroedUserMovable);
+        for (int i = 0; i < N; i++)
+            _m.FreePages(_pages[i], 0);
     }
 
     /// <summary>Read-fault N pages already in the page cache, then munmap (amortised per page).</summary>

@@ -36,6 +36,7 @@ public sealed unsafe partial class Machine
         mm->MmUsers = 1;
         mm->MmCount = 1;
         mm->Id = _nextMmId++;
+        mm->PtCacheKey = ulong.MaxValue;
         ListHead.Init(&mm->MmList);
         if (!PgdAlloc(mm))
         {

@@ -60,6 +60,7 @@ public sealed unsafe partial class Machine
         {
             PageOps.__ClearPageTable(page);
             ModPageTableStat(page, -1);
+            mm->PtCacheKey = ulong.MaxValue; // the walk cache may name this table
         }
         if (level != PtLevel.Pgd)
             mm->PgtablesBytes -= TableBytes;
@@ -99,6 +100,14 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong* PteOffsetMap(MmStruct* mm, ulong address)
     {
+        if (mm->PtCacheKey == address >> PmdShift)
+            return mm->PtCacheTable + PteIndex(address);
+        return PteOffsetMapWalk(mm, address);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong* PteOffsetMapWalk(MmStruct* mm, ulong address)
+    {
         ulong e = PgdTable(mm)[PgdIndex(address)];
         if (e == 0)
             return null;
@@ -108,7 +117,10 @@ public sealed unsafe partial class Machine
         e = NextTable(e)[PmdIndex(address)];
         if (e == 0)
             return null;
-        return NextTable(e) + PteIndex(address);
+        ulong* table = NextTable(e);
+        mm->PtCacheKey = address >> PmdShift;
+        mm->PtCacheTable = table;
+        return table + PteIndex(address);
     }
 
     /// <summary>
@@ -117,6 +129,14 @@ public sealed unsafe partial class Machine
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong* PteAllocMap(MmStruct* mm, ulong address)
+    {
+        if (mm->PtCacheKey == address >> PmdShift)
+            return mm->PtCacheTable + PteIndex(address);
+        return PteAllocMapWalk(mm, address);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong* PteAllocMapWalk(MmStruct* mm, ulong address)
     {
         ulong* pgd = PgdTable(mm) + PgdIndex(address);
         if (*pgd == 0 && !__TableAlloc(mm, pgd, PtLevel.Pud))
@@ -127,7 +147,10 @@ public sealed unsafe partial class Machine
         ulong* pmd = NextTable(*pud) + PmdIndex(address);
         if (*pmd == 0 && !__TableAlloc(mm, pmd, PtLevel.Pte))
             return null;
-        return NextTable(*pmd) + PteIndex(address);
+        ulong* table = NextTable(*pmd);
+        mm->PtCacheKey = address >> PmdShift;
+        mm->PtCacheTable = table;
+        return table + PteIndex(address);
     }
 
     /// <summary><c>__pud_alloc</c> / <c>__pmd_alloc</c> / <c>__pte_alloc</c>: populate an empty upper entry.</summary>

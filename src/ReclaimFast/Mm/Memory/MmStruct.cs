@@ -55,6 +55,13 @@ public unsafe struct MmStruct
     public ListHead MmList;
     /// <summary><c>owner</c>.</summary>
     public TaskStruct* Owner;
+    /// <summary>
+    /// Emulator walk cache (the role of x86's paging-structure cache): <c>address &gt;&gt; PMD_SHIFT</c> of the
+    /// last PTE table reached, or ulong.MaxValue. Invalidated whenever one of this mm's PTE tables is freed.
+    /// </summary>
+    public ulong PtCacheKey;
+    /// <summary>Entries of that PTE table.</summary>
+    public ulong* PtCacheTable;
 }
 
 /// <summary>Mirrors the part of <c>struct task_struct</c> memory management needs: pid, mm, scheduling CPU.</summary>
