@@ -39,10 +39,16 @@ public unsafe class RandomSequenceTests
             if (op < 12)
             {
                 ulong pages = (ulong)rng.Next(1, 24);
-                int kind = rng.Next(3);
+                int kind = rng.Next(4);
                 if (kind == 0)
                 {
                     MmapAnon(m, t, pages);
+                }
+                else if (kind == 3)
+                {
+                    // MAP_FIXED over whatever is there (mmap_region unmaps the old range first).
+                    if (PickAddress(t, rng, out ulong addr, out _))
+                        MmapAnon(m, t, pages, addr);
                 }
                 else
                 {
@@ -75,11 +81,8 @@ public unsafe class RandomSequenceTests
             }
             else if (op < 76)
             {
-                if (PickAddress(t, rng, out ulong addr, out VmAreaStruct* vma))
-                {
-                    ulong len = (ulong)rng.Next(1, 8) * PageSize;
-                    m.DoMunmap(t->Mm, addr, Math.Min(len, vma->VmEnd - addr));
-                }
+                if (PickAddress(t, rng, out ulong addr, out _))
+                    m.DoMunmap(t->Mm, addr, (ulong)rng.Next(1, 40) * PageSize); // may span several VMAs and gaps
             }
             else if (op < 80)
             {
