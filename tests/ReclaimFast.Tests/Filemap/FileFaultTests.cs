@@ -87,4 +87,40 @@ public unsafe class FileFaultTests
         Assert.Equal(AccessResult.BusError, m.Access(t, a + PageSize, write: false));
         m.Exit(t);
     }
+
+    [Fact]
+    public void EvictionLeavesShadowThatRefaultReplaces()
+    {
+        using Machine m = Create();
+        ReclaimFast.Mm.Filemap.File* f = m.CreateFile(4);
+        TaskStruct* t = m.CreateTask();
+        ulong a = m.DoMmap(t, 0, 4 * PageSize, VmFlags.Read, MapFlags.Private, f, 0);
+        Read(m, t, a + 2 * PageSize);
+        Page* page = PageAt(m, t, a + 2 * PageSize);
+        long filePages = m.NrFilePages;
+
+        // What reclaim does with a clean file page: unmap it, then __remove_mapping with a shadow entry.
+        PageOps.GetPage(page);
+        PageOps.__SetPageLocked(page);
+        m.PageReferencedRmap(page, isLocked: true, out _);
+        Assert.True(m.TryToUnmap(page, ReclaimFast.Mm.Rmap.TtuFlags.None));
+        ulong shadow = ReclaimFast.Mm.Filemap.XArray.MkValue(12345);
+        m.__DeleteFromPageCache(page, shadow);
+        PageOps.__ClearPageLocked(page);
+        m.PutPage(page); // the cache's reference
+        m.PutPage(page); // ours: freed
+        Assert.Equal(0UL, f->FMapping->NrPages);
+        Assert.Equal(1UL, f->FMapping->NrExceptional);
+        Assert.Equal(filePages - 1, m.NrFilePages);
+        Assert.Equal(shadow, f->FMapping->IPages.Load(2));
+
+        // The refault reads the page in again (major fault) and the shadow gives way to it.
+        long maj = m.VmEvent(ReclaimFast.Diagnostics.VmEventItem.Pgmajfault);
+        Read(m, t, a + 2 * PageSize); // the token check proves the file's content came back
+        Assert.Equal(maj + 1, m.VmEvent(ReclaimFast.Diagnostics.VmEventItem.Pgmajfault));
+        Assert.Equal(1UL, f->FMapping->NrPages);
+        Assert.Equal(0UL, f->FMapping->NrExceptional);
+        RmapChecker.Check(m);
+        m.Exit(t);
+    }
 }
