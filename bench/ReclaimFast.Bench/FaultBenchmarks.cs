@@ -13,6 +13,7 @@ namespace ReclaimFast.Bench;
 public unsafe class FaultBenchmarks
 {
     private const int N = 4096;
+    private const int Small = 256;
     private const ulong PageSize = 4096;
     private Machine _m = null!;
     private TaskStruct* _task;
@@ -55,6 +56,19 @@ public unsafe class FaultBenchmarks
         for (ulong i = 0; i < N; i++)
             _m.Access(_task, a + i * PageSize, write: true);
         _m.DoMunmap(_task->Mm, a, N * PageSize);
+    }
+
+    /// <summary>
+    /// The same with 256 pages per round: every page freed by the munmap fits in the per-cpu list (pcp high),
+    /// so the allocator never refills or drains through the buddy lists (<c>rmqueue_bulk</c>/<c>free_pcppages_bulk</c>).
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Small)]
+    public void AnonFaultPcpResident()
+    {
+        ulong a = _m.DoMmap(_task, 0, Small * PageSize, VmFlags.Read | VmFlags.Write, MapFlags.Private | MapFlags.Anonymous);
+        for (ulong i = 0; i < Small; i++)
+            _m.Access(_task, a + i * PageSize, write: true);
+        _m.DoMunmap(_task->Mm, a, Small * PageSize);
     }
 
     /// <summary>
