@@ -1,5 +1,4 @@
 using ReclaimFast.Mm.Memory;
-using ReclaimFast.Mm.Rmap;
 using ReclaimFast.Mm.Types;
 using Xunit;
 using static ReclaimFast.Tests.Memory.MmTestMachine;
@@ -33,7 +32,7 @@ public unsafe class FileFaultTests
         Assert.Equal(1, m.NrFileMapped);
         Assert.Equal(1, t1->Mm->RssStat[(int)MmCounter.FilePages]);
         Assert.Equal(Machine.FileToken(f->FInode->Ino, 5), m.ContentToken[m.PageToPfn(page)]);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         m.Exit(t1);
         m.Exit(t2);
         Assert.Equal(0, m.NrFileMapped);
@@ -69,7 +68,7 @@ public unsafe class FileFaultTests
         Read(m, sh1, s1 + PageSize);
         Read(m, priv, ap);             // the private copy keeps its own write
         Read(m, priv, ap + PageSize);  // not COWed yet: sees the shared write (Linux semantics)
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         m.Exit(priv);
         m.Exit(sh1);
         m.Exit(sh2);
@@ -120,7 +119,7 @@ public unsafe class FileFaultTests
         Assert.Equal(maj + 1, m.VmEvent(ReclaimFast.Diagnostics.VmEventItem.Pgmajfault));
         Assert.Equal(1UL, f->FMapping->NrPages);
         Assert.Equal(0UL, f->FMapping->NrExceptional);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         m.Exit(t);
     }
 }

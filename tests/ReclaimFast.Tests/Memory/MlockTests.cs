@@ -1,5 +1,4 @@
 using ReclaimFast.Mm.Memory;
-using ReclaimFast.Mm.Rmap;
 using ReclaimFast.Mm.Types;
 using Xunit;
 using static ReclaimFast.Tests.Memory.MmTestMachine;
@@ -22,7 +21,7 @@ public unsafe class MlockTests
         Assert.True(PageOps.PageMlocked(PageAt(m, t, a + PageSize)));
         Write(m, t, a); // outside: not mlocked
         Assert.False(PageOps.PageMlocked(PageAt(m, t, a)));
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         Assert.Equal(0, m.DoMlock(t, a + 2 * PageSize, PageSize, lockIt: false));
         Assert.Equal(2, m.NrMlock);
         Assert.Equal(2UL, t->Mm->LockedVm);

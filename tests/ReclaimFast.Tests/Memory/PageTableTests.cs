@@ -1,5 +1,4 @@
 using ReclaimFast.Mm.Memory;
-using ReclaimFast.Mm.Rmap;
 using Xunit;
 using static ReclaimFast.Tests.Memory.MmTestMachine;
 
@@ -25,7 +24,7 @@ public unsafe class PageTableTests
         Assert.Equal(1, t->Mm->RssStat[(int)MmCounter.AnonPages]);
         Assert.Equal(1, m.NrAnonMapped);
         Assert.Equal(1L, m.VmEvent(ReclaimFast.Diagnostics.VmEventItem.Pgfault));
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         m.Exit(t);
         Assert.Equal(0, m.NrPageTablePages);
         Assert.Equal(0, m.NrAnonMapped);
@@ -48,7 +47,7 @@ public unsafe class PageTableTests
         Assert.Equal(0, m.DoMunmap(t->Mm, a, 2 * PageSize));
         Assert.Equal(1, m.NrPageTablePages);
         Assert.Equal(3 * 4096, t->Mm->PgtablesBytes);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         // Nothing left below or above: PTE, PMD and PUD tables all go.
         Assert.Equal(0, m.DoMunmap(t->Mm, b, 2 * PageSize));
         Assert.Equal(0, m.NrPageTablePages);
@@ -80,11 +79,11 @@ public unsafe class PageTableTests
                 continue;
             Read(m, t, a + i * PageSize);
         }
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         // Unmapping a range straddling both pieces.
         Assert.Equal(0, m.DoMunmap(t->Mm, a + PageSize, 6 * PageSize));
         Assert.Equal(2, t->Mm->RssStat[(int)MmCounter.AnonPages]);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         m.Exit(t);
         Assert.Equal(0, m.MmObjectsInUse);
     }

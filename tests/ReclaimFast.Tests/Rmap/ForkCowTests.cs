@@ -64,7 +64,7 @@ public unsafe class ForkCowTests
         Assert.False(Pte.PteWrite(PteOf(m, parent, a)));
         Assert.False(Pte.PteWrite(PteOf(m, child, a)));
         Assert.False(Pte.PteYoung(PteOf(m, child, a)));
-        RmapChecker.Check(m);
+        m.CheckInvariants();
 
         // Child writes: wp_page_copy gives it a new exclusive page carrying the old token, then its write.
         Read(m, child, a);
@@ -76,7 +76,7 @@ public unsafe class ForkCowTests
         Assert.Equal(1, shared->RefCount);
         Assert.Equal(parentToken, m.ContentToken[m.PageToPfn(shared)]);
         Assert.NotEqual(parentToken, m.ContentToken[m.PageToPfn(childPage)]);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
 
         // Parent writes: the page is its alone again (reuse_swap_page), reused in place, no copy.
         Write(m, parent, a);
@@ -91,10 +91,10 @@ public unsafe class ForkCowTests
         Assert.True(PageAt(m, child, a + PageSize) == second);
         Assert.Equal(secondToken, m.ContentToken[m.PageToPfn(second)]);
         Read(m, child, a + PageSize);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
 
         m.Exit(child);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         Assert.Equal(1UL, root->NumChildren);
         Assert.Equal(1, root->Refcount);
         m.Exit(parent);
@@ -144,11 +144,11 @@ public unsafe class ForkCowTests
         Assert.Equal(3L, ReclaimFast.Mm.Types.ListHead.Count(&cv->AnonVmaChain)); // root, b's, its own
         Page* page = PageAt(m, a, va);
         Assert.Equal(2, page->MapCount);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         // b exits: its anon_vma stays (c's chain references it) but has no active VMA.
         m.Exit(b);
         Assert.Equal(0UL, cv->AnonVma->Parent->NumActiveVmas);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         m.Exit(c);
         m.Exit(a);
         Assert.Equal((0L, 0L), m.RmapObjectsInUse);

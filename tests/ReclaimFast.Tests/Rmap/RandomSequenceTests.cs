@@ -118,14 +118,14 @@ public unsafe class RandomSequenceTests
                         fileUnmaps++;
                 }
             }
-            RmapChecker.Check(m);
+            m.CheckInvariants();
         }
 
         // The sequence really exercised the paths (else the invariants above prove little).
         Assert.True(accesses > 100 && forks > 5 && swappedOut > 3 && fileUnmaps > 3, $"{accesses} accesses, {forks} forks, {swappedOut} swap-outs, {fileUnmaps} file unmaps");
         foreach (nint tp in tasks)
             m.Exit((TaskStruct*)tp);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         Assert.Equal(0, m.NrPageTablePages);
         Assert.Equal(0, m.NrAnonMapped);
         Assert.Equal(0, m.NrFileMapped);

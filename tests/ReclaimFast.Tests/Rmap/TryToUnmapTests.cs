@@ -68,7 +68,7 @@ public unsafe class TryToUnmapTests
         Assert.True(PageOps.PageDirty(page)); // add_to_swap set_page_dirty
         m.SwapWriteToken(page);
         Assert.Equal(token, m.SwapInfo(0)->SlotToken[entry.Offset]);
-        RmapChecker.Check(m);
+        m.CheckInvariants();
 
         // Exit frees each PTE's swap reference; the swap cache still holds the slot until the page leaves it.
         foreach (nint tp in tasks)
@@ -140,7 +140,7 @@ public unsafe class TryToUnmapTests
             Assert.Equal(0UL, PteOf(m, t, addr + PageSize));
         }
         Assert.Equal(2, page->RefCount); // ours + page cache
-        RmapChecker.Check(m);
+        m.CheckInvariants();
         // A new access faults the cached page back in (minor fault) and sees the shared write.
         Read(m, t0, a0 + PageSize);
         m.PutPage(page);

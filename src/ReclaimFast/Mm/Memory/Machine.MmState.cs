@@ -62,6 +62,9 @@ public sealed unsafe partial class Machine
     /// <summary>Anon_vma and anon_vma_chain objects in use.</summary>
     internal (long AnonVmas, long Chains) RmapObjectsInUse => (_anonVmaPool.InUse, _avcPool.InUse);
 
+    /// <summary>True once process memory, the page cache or swap has been used on this machine.</summary>
+    internal bool MmStateReady => _mmStateReady;
+
     /// <summary>Creates the pools on first use.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void EnsureMmState()

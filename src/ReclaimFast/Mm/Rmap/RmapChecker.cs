@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using ReclaimFast.Mm.Memory;
 using ReclaimFast.Mm.Swap;
@@ -8,9 +7,10 @@ using static ReclaimFast.Mm.Types.PageOps;
 namespace ReclaimFast.Mm.Rmap;
 
 /// <summary>
-/// Debug invariant checker for process memory and the reverse map (CONFIG_DEBUG_VM in spirit; not a hot
-/// path, so it uses managed collections). Throws <see cref="InvalidOperationException"/> naming the first
-/// broken invariant:
+/// The process-memory and reverse-map part of the machine invariant checker (<see cref="Machine.CheckInvariants"/>
+/// runs it after the allocator's part; CONFIG_DEBUG_VM in spirit; not a hot path, so it uses managed
+/// collections). Throws <see cref="InvariantViolationException"/> naming the first broken invariant (its PFN when
+/// the rule concerns a page, else 0, with the mm and address in the text):
 /// <list type="bullet">
 /// <item>VMA lists sorted and counted; every VMA's anon_vma chains and <c>i_mmap</c> membership consistent;</item>
 /// <item>for every present PTE, <c>rmap_walk</c> from its page finds that PTE, and the page's anon_vma root
@@ -48,6 +48,12 @@ internal static unsafe class RmapChecker
     /// <summary>Checks every invariant above on <paramref name="m"/>.</summary>
     public static void Check(Machine m)
     {
+        if (!m.MmStateReady)
+        {
+            if (m.NrPageTablePages != 0)
+                Fail($"NR_PAGETABLE is {m.NrPageTablePages} but no mm was ever created");
+            return;
+        }
         ulong maxPfn = m.MaxPfn;
         var ptes = new int[maxPfn];
         var slotRefs = new Dictionary<ulong, long>();
@@ -93,7 +99,7 @@ internal static unsafe class RmapChecker
                     }
                     ulong pfn = Pte.PtePfn(v);
                     if (pfn >= maxPfn)
-                        Fail($"mm {mm->Id}: PTE at 0x{addr:x} maps pfn {pfn} beyond max_pfn");
+                        Fail(pfn, $"mm {mm->Id}: PTE at 0x{addr:x} maps pfn {pfn} beyond max_pfn");
                     Page* page = m.PfnToPage(pfn);
                     ptes[pfn]++;
                     if (PageAnon(page))
@@ -101,20 +107,20 @@ internal static unsafe class RmapChecker
                         rss[(int)MmCounter.AnonPages]++;
                         var av = (AnonVma*)PageAnonVma(page);
                         if (vma->AnonVma == null || av->Root != vma->AnonVma->Root)
-                            Fail($"mm {mm->Id}: anon page pfn {pfn} at 0x{addr:x}: its anon_vma's root is not the VMA's");
+                            Fail(pfn, $"mm {mm->Id}: anon page pfn {pfn} at 0x{addr:x}: its anon_vma's root is not the VMA's");
                     }
                     else
                     {
                         rss[PageSwapBacked(page) ? (int)MmCounter.ShmemPages : (int)MmCounter.FilePages]++;
                         if (vma->VmFile == null || page->Mapping != (ulong)vma->VmFile->FMapping)
-                            Fail($"mm {mm->Id}: file page pfn {pfn} at 0x{addr:x} does not belong to the VMA's file");
+                            Fail(pfn, $"mm {mm->Id}: file page pfn {pfn} at 0x{addr:x} does not belong to the VMA's file");
                     }
                     if (page->Index != Machine.LinearPageIndex(vma, addr))
-                        Fail($"mm {mm->Id}: page pfn {pfn} at 0x{addr:x} has index {page->Index}, VMA says {Machine.LinearPageIndex(vma, addr)}");
+                        Fail(pfn, $"mm {mm->Id}: page pfn {pfn} at 0x{addr:x} has index {page->Index}, VMA says {Machine.LinearPageIndex(vma, addr)}");
                     var find = new FindMapping { Mm = mm, Address = addr };
                     m.RmapWalk(page, ref find);
                     if (!find.Found)
-                        Fail($"mm {mm->Id}: rmap_walk from pfn {pfn} does not find its PTE at 0x{addr:x}");
+                        Fail(pfn, $"mm {mm->Id}: rmap_walk from pfn {pfn} does not find its PTE at 0x{addr:x}");
                 }
             }
             for (int i = 0; i < MmStruct.NrMmCounters; i++)
@@ -145,15 +151,15 @@ internal static unsafe class RmapChecker
             if (mc < -1)
                 continue; // another page type (buddy, ...)
             if (mc + 1 != ptes[pfn])
-                Fail($"pfn {pfn}: _mapcount {mc} but {ptes[pfn]} PTEs map it");
+                Fail(pfn, $"pfn {pfn}: _mapcount {mc} but {ptes[pfn]} PTEs map it");
             int swapCache = PageSwapCache(page) ? 1 : 0;
             int pageCache = !PageAnon(page) && page->Mapping != 0 ? 1 : 0;
             if (ptes[pfn] > 0 && page->RefCount < ptes[pfn] + swapCache + pageCache)
-                Fail($"pfn {pfn}: refcount {page->RefCount} below {ptes[pfn]} mappings + {swapCache} swap cache + {pageCache} page cache");
+                Fail(pfn, $"pfn {pfn}: refcount {page->RefCount} below {ptes[pfn]} mappings + {swapCache} swap cache + {pageCache} page cache");
             if (swapCache != 0)
                 swapCachePages.Add(page->Private);
             if (PageAnon(page) && mc >= 0 && !liveAnonVmas.Contains((nint)PageAnonVma(page)))
-                Fail($"pfn {pfn}: mapped anon page points at an anon_vma that no VMA chain reaches");
+                Fail(pfn, $"pfn {pfn}: mapped anon page points at an anon_vma that no VMA chain reaches");
         }
         if (pgTablePages != pteTablesTotal)
             Fail($"{pgTablePages} PG_table pages exist but live mms reach {pteTablesTotal}: a page-table page leaked");
@@ -265,5 +271,8 @@ internal static unsafe class RmapChecker
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void Fail(string message) => throw new InvalidOperationException("RmapChecker: " + message);
+    private static void Fail(string message) => Fail(0, message);
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void Fail(ulong pfn, string message) => throw new InvariantViolationException(pfn, "rmap: " + message);
 }
