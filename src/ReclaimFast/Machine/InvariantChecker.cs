@@ -54,7 +54,11 @@ internal static unsafe class InvariantChecker
     /// <summary>Page state: on a pcp list.</summary>
     public const byte OnPcp = 3;
 
-    public static void Check(Machine m) => Classify(m);
+    public static void Check(Machine m)
+    {
+        Classify(m);
+        Mm.Rmap.RmapChecker.Check(m); // page tables, rmap, rss, anon_vmas, swap slots (Mm/Rmap)
+    }
 
     /// <summary>Runs every check and returns each PFN's state (<see cref="Unknown"/>, <see cref="BuddyHead"/>, …).</summary>
     public static byte[] Classify(Machine m)

@@ -1,0 +1,12 @@
+namespace ReclaimFast.Bench;
+
+/// <summary>Benchmark category names, one per reclaim-path family.</summary>
+internal static class Categories
+{
+    public const string Types = "types";
+    public const string PageAlloc = "pagealloc";
+    public const string Boot = "boot";
+    public const string Rmap = "rmap";
+    public const string Fault = "fault";
+    public const string Replay = "replay";
+}

@@ -1,0 +1,49 @@
+/*
+ * reclaimfast_layout.h - a C mirror of the native descriptors ReclaimFast lays out in C#.
+ *
+ * Written for ReclaimFast from the field lists of Linux v5.4 include/linux/mm_types.h and types.h
+ * (x86-64, CONFIG_MEMCG, no WANT_PAGE_VIRTUAL, !ALLOC_SPLIT_PTLOCKS). Only the union arms ReclaimFast
+ * uses are spelled out; each is padded to the kernel's five-word union so every offset is the kernel's.
+ * tests/ReclaimFast.Tests/Layout/NativeLayoutTests.cs compiles layout_dump.c and compares field by field.
+ */
+#ifndef RECLAIMFAST_LAYOUT_H
+#define RECLAIMFAST_LAYOUT_H
+
+#include <stdint.h>
+
+struct list_head {
+    struct list_head *next, *prev;
+};
+
+struct page {
+    unsigned long flags;
+    union {                                   /* five words (40 bytes) available */
+        struct {                              /* page cache and anonymous pages */
+            struct list_head lru;
+            void *mapping;                    /* address_space* or anon_vma* | PAGE_MAPPING_ANON */
+            unsigned long index;
+            unsigned long private_;           /* 'private' in the kernel */
+        };
+        struct {                              /* tail pages of compound pages */
+            unsigned long compound_head;      /* bit 0 set */
+            unsigned char compound_dtor;      /* first tail page only */
+            unsigned char compound_order;
+            int compound_mapcount;
+        };
+        struct {                              /* page table pages */
+            unsigned long _pt_pad_1;
+            unsigned long pmd_huge_pte;
+            unsigned long _pt_pad_2;
+            void *pt_mm;
+            unsigned int ptl;                 /* spinlock_t without debug: 4 bytes */
+        };
+    };
+    union {                                   /* 4 bytes */
+        int _mapcount;
+        unsigned int page_type;
+    };
+    int _refcount;
+    void *mem_cgroup;
+};
+
+#endif
