@@ -252,7 +252,7 @@ public sealed unsafe partial class Machine
         {
             log.mm_vmscan_lru_shrink_inactive(pgdat->NodeId, nrScanned, nrReclaimed, stat.NrDirty, stat.NrWriteback,
                 stat.NrCongested, stat.NrImmediate, stat.NrActivate[0], stat.NrActivate[1], stat.NrRefKeep,
-                stat.NrUnmapFail, sc->Priority, file);
+                stat.NrUnmapFail, sc->Priority, ReclaimFastEventSource.TraceReclaimFlags(file != 0));
         }
         return nrReclaimed;
     }
@@ -319,6 +319,7 @@ public sealed unsafe partial class Machine
         FreeUnrefPageList(&lActive);
         ReclaimFastEventSource log = ReclaimFastEventSource.Log;
         if (log.IsEnabled())
-            log.mm_vmscan_lru_shrink_active(pgdat->NodeId, nrTaken, nrActivate, nrDeactivate, nrRotated, sc->Priority, file);
+            log.mm_vmscan_lru_shrink_active(pgdat->NodeId, nrTaken, nrActivate, nrDeactivate, nrRotated, sc->Priority,
+                ReclaimFastEventSource.TraceReclaimFlags(file != 0));
     }
 }

@@ -278,15 +278,12 @@ public sealed unsafe partial class Machine
                 ClearPageReclaim(page);     // synchronous write completed
             ReclaimFastEventSource log = ReclaimFastEventSource.Log;
             if (log.IsEnabled())
-                log.mm_vmscan_writepage(PageToPfn(page), TraceReclaimFlags(page));
+                log.mm_vmscan_writepage(PageToPfn(page), ReclaimFastEventSource.TraceReclaimFlags(Lru.PageIsFileCache(page) != 0));
             ModNodePageState(PagePgdat(page), NodeStatItem.NrVmscanWrite, 1);
             return PageoutResult.Success;
         }
         return PageoutResult.Clean;
     }
-
-    /// <summary><c>trace_reclaim_flags</c>: RECLAIM_WB_ANON 0x1 or RECLAIM_WB_FILE 0x2, | RECLAIM_WB_ASYNC 0x8.</summary>
-    private static int TraceReclaimFlags(Page* page) => (Lru.PageIsFileCache(page) != 0 ? 0x2 : 0x1) | 0x8;
 
     /// <summary>
     /// <c>__remove_mapping(mapping, page, reclaimed)</c>: freeze the refcount at isolation + cache references
