@@ -225,4 +225,24 @@ public unsafe class LruAgingTests
         Assert.Equal(free0, m.ZonePageState(0, ZoneType.Dma32, ZoneStatItem.NrFreePages) + m.ZonePcpCount(0, ZoneType.Dma32, 0));
         AssertCountersMatchLists(m);
     }
+
+    [Fact]
+    public void DeactivatePage_MovesActiveToInactiveHead_DrainedAfterDeactivateFile()
+    {
+        using Machine m = LruTestKit.Small();
+        nint mapping = LruTestKit.FakeMapping(m);
+        Page* a = LruTestKit.AddFilePage(m, mapping, 0);
+        Page* b = LruTestKit.AddFilePage(m, mapping, 1);
+        SetPageActive(a);
+        SetPageActive(b);
+        m.LruAddDrain();
+        SetPageReferenced(a);
+        m.DeactivatePage(a);                                  // MADV_COLD: inactive head
+        m.DeactivateFilePage(b);                              // clean: inactive tail
+        m.LruAddDrain();
+        Assert.Equal(new[] { m.PageToPfn(a), m.PageToPfn(b) }, LruTestKit.Pfns(m, LruTestKit.List(m, LruList.InactiveFile)));
+        Assert.False(PageReferenced(a) || PageActive(a));
+        Assert.Equal(2, m.VmEvent(VmEventItem.Pgdeactivate));
+        AssertCountersMatchLists(m);
+    }
 }

@@ -150,6 +150,8 @@ public sealed unsafe partial class Machine
         Activate,
         /// <summary><c>lru_deactivate_file_fn</c>.</summary>
         DeactivateFile,
+        /// <summary><c>lru_deactivate_fn</c>.</summary>
+        Deactivate,
         /// <summary><c>lru_lazyfree_fn</c>.</summary>
         Lazyfree,
     }
@@ -174,6 +176,7 @@ public sealed unsafe partial class Machine
                 case LruMoveFn.MoveTail: moved += PagevecMoveTailFn(page, lruvec); break;
                 case LruMoveFn.Activate: __ActivatePage(page, lruvec); break;
                 case LruMoveFn.DeactivateFile: LruDeactivateFileFn(page, lruvec); break;
+                case LruMoveFn.Deactivate: LruDeactivateFn(page, lruvec); break;
                 default: LruLazyfreeFn(page, lruvec); break;
             }
         }
@@ -496,6 +499,37 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
+    /// <c>lru_deactivate_fn</c>: an active evictable LRU page goes to the head of its inactive list without
+    /// PG_referenced; PGDEACTIVATE += nr; reclaim stat scanned.
+    /// </summary>
+    private void LruDeactivateFn(Page* page, Lruvec* lruvec)
+    {
+        if (PageLRU(page) && PageActive(page) && !PageUnevictable(page))
+        {
+            int file = Lru.PageIsFileCache(page);
+            LruList lru = Lru.PageLruBaseType(page);
+            DelPageFromLruList(page, lruvec, lru + Lru.Active);
+            ClearPageActive(page);
+            ClearPageReferenced(page);
+            AddPageToLruList(page, lruvec, lru);
+            CountVmEvent(VmEventItem.Pgdeactivate, CompoundNr(page));
+            UpdatePageReclaimStat(lruvec, file, false);
+        }
+    }
+
+    /// <summary><c>deactivate_page</c> (MADV_COLD): queue an active LRU page on the deactivate pagevec.</summary>
+    internal void DeactivatePage(Page* page)
+    {
+        if (PageLRU(page) && PageActive(page) && !PageUnevictable(page))
+        {
+            GetPage(page);
+            Pagevec* pvec = &ThisCpuLruPvecs->LruDeactivate;
+            if (Pagevec.Add(pvec, page) == 0 || PageCompound(page))
+                PagevecLruMoveFn(pvec, LruMoveFn.Deactivate);
+        }
+    }
+
+    /// <summary>
     /// <c>lru_lazyfree_fn</c>: a clean-able anon page (MADV_FREE) loses PG_active/referenced/swapbacked and goes
     /// to the INACTIVE_FILE head; PGLAZYFREE += nr; reclaim stat scanned (file).
     /// </summary>
@@ -529,8 +563,8 @@ public sealed unsafe partial class Machine
     // ---- draining ----
 
     /// <summary>
-    /// <c>lru_add_drain_cpu</c>: lru_add, then rotate (PGROTATED), deactivate_file, lazyfree, then the activate
-    /// pagevec (<c>activate_page_drain</c>), in the kernel's order.
+    /// <c>lru_add_drain_cpu</c>: lru_add, then rotate (PGROTATED), deactivate_file, deactivate, lazyfree, then the
+    /// activate pagevec (<c>activate_page_drain</c>), in the kernel's order.
     /// </summary>
     internal void LruAddDrainCpu(int cpu)
     {
@@ -541,6 +575,8 @@ public sealed unsafe partial class Machine
             PagevecMoveTail(&pv->LruRotate);
         if (pv->LruDeactivateFile.Nr != 0)
             PagevecLruMoveFn(&pv->LruDeactivateFile, LruMoveFn.DeactivateFile);
+        if (pv->LruDeactivate.Nr != 0)
+            PagevecLruMoveFn(&pv->LruDeactivate, LruMoveFn.Deactivate);
         if (pv->LruLazyfree.Nr != 0)
             PagevecLruMoveFn(&pv->LruLazyfree, LruMoveFn.Lazyfree);
         if (pv->ActivatePage.Nr != 0)

@@ -44,8 +44,8 @@ public unsafe struct Pagevec
 
 /// <summary>
 /// The per-cpu pagevecs of mm/swap.c for one emulated CPU: <c>lru_add_pvec</c>, <c>lru_rotate_pvecs</c>,
-/// <c>lru_deactivate_file_pvecs</c>, <c>lru_lazyfree_pvecs</c> and <c>activate_page_pvecs</c>.
-/// (v5.4's <c>lru_deactivate_pvecs</c> of MADV_COLD is not emulated.)
+/// <c>lru_deactivate_file_pvecs</c>, <c>lru_deactivate_pvecs</c> (MADV_COLD), <c>lru_lazyfree_pvecs</c> and
+/// <c>activate_page_pvecs</c>.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct LruPvecs
@@ -56,6 +56,8 @@ public struct LruPvecs
     public Pagevec LruRotate;
     /// <summary><c>lru_deactivate_file_pvecs</c>.</summary>
     public Pagevec LruDeactivateFile;
+    /// <summary><c>lru_deactivate_pvecs</c>.</summary>
+    public Pagevec LruDeactivate;
     /// <summary><c>lru_lazyfree_pvecs</c>.</summary>
     public Pagevec LruLazyfree;
     /// <summary><c>activate_page_pvecs</c>.</summary>
