@@ -38,4 +38,17 @@ public sealed unsafe partial class Machine
         PutPage(page);
         return true;
     }
+
+    /// <summary>
+    /// <c>clear_shadow_entry</c> (mm/truncate.c): truncation removes a workingset shadow left at
+    /// <paramref name="index"/>. Returns whether there was one.
+    /// </summary>
+    internal bool ClearShadowEntry(AddressSpace* mapping, ulong index)
+    {
+        if (!XArray.IsValue(mapping->IPages.Load(index)))
+            return false;
+        mapping->IPages.Store(index, 0, ref _xaNodePool);
+        mapping->NrExceptional--;
+        return true;
+    }
 }
