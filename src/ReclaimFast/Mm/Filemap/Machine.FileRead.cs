@@ -47,7 +47,7 @@ public sealed unsafe partial class Machine
     {
         if (!XArray.IsValue(mapping->IPages.Load(index)))
             return false;
-        mapping->IPages.Store(index, 0, ref _xaNodePool);
+        mapping->IPages.Store(index, 0, ref _xaNodePool, _pageCacheXaUpdate);
         mapping->NrExceptional--;
         return true;
     }
