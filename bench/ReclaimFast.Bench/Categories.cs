@@ -9,4 +9,8 @@ internal static class Categories
     public const string Rmap = "rmap";
     public const string Fault = "fault";
     public const string Replay = "replay";
+    public const string VmscanInactiveFile = "vmscan-inactive-file";
+    public const string VmscanInactiveFileRandom = "vmscan-inactive-file-random";
+    public const string VmscanActive = "vmscan-active";
+    public const string VmscanAnonSwap = "vmscan-anon-swap";
 }

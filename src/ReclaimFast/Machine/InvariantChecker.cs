@@ -58,6 +58,9 @@ internal static unsafe class InvariantChecker
     {
         Classify(m);
         Mm.Rmap.RmapChecker.Check(m); // page tables, rmap, rss, anon_vmas, swap slots (Mm/Rmap)
+        // The LRU part (vmscan issue): lists agree with their counters and with each page's flags.
+        if (m.CheckLruInvariants() is string lru)
+            throw new InvariantViolationException(0, lru);
     }
 
     /// <summary>Runs every check and returns each PFN's state (<see cref="Unknown"/>, <see cref="BuddyHead"/>, …).</summary>

@@ -27,6 +27,7 @@ public unsafe class FileFaultTests
         Page* page = PageAt(m, t1, a1 + 5 * PageSize);
         Assert.True(page == PageAt(m, t2, a2 + PageSize));
         Assert.Equal(1, page->MapCount);
+        m.LruAddDrain(); // the lru_add pagevec's reference goes
         Assert.Equal(3, page->RefCount); // cache + two PTEs
         Assert.Equal(5UL, page->Index);
         Assert.Equal(1, m.NrFileMapped);
@@ -36,6 +37,8 @@ public unsafe class FileFaultTests
         m.Exit(t1);
         m.Exit(t2);
         Assert.Equal(0, m.NrFileMapped);
+        m.LruAddDrain(); // zap's mark_page_accessed queued it for activation: that pagevec's reference goes
+        Assert.True(PageOps.PageActive(page)); // young PTEs in two VMAs: accessed twice → active
         Assert.Equal(1, page->RefCount); // the page cache keeps it
     }
 

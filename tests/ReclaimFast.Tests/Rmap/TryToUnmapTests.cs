@@ -53,6 +53,7 @@ public unsafe class TryToUnmapTests
 
         Assert.Equal(-1, page->MapCount);
         Assert.Equal(anonBefore - 1, m.NrAnonMapped);
+        m.LruAddDrain(); // the lru_add pagevec's reference goes
         Assert.Equal(2, page->RefCount); // ours + swap cache
         Assert.Equal(n, m.SwpSwapcount(entry));
         Assert.True((m.SwapInfo(0)->SwapMap[entry.Offset] & SwapInfoStruct.SwapHasCache) != 0);
@@ -139,6 +140,7 @@ public unsafe class TryToUnmapTests
             ulong addr = Machine.FindVma(t->Mm, 0)->VmStart;
             Assert.Equal(0UL, PteOf(m, t, addr + PageSize));
         }
+        m.LruAddDrain(); // the lru_add pagevec's reference goes
         Assert.Equal(2, page->RefCount); // ours + page cache
         m.CheckInvariants();
         // A new access faults the cached page back in (minor fault) and sees the shared write.

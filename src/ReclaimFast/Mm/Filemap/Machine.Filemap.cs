@@ -49,7 +49,7 @@ public sealed unsafe partial class Machine
     /// <summary>
     /// <c>add_to_page_cache_lru</c>: lock the page, <c>__add_to_page_cache_locked</c> (cache reference,
     /// mapping/index, xarray store replacing any shadow, nrpages, NR_FILE_PAGES), then <c>lru_cache_add</c>.
-    /// Returns the shadow entry replaced (0 if none); refault detection on it is the workingset issue's.
+    /// Returns the shadow entry replaced (0 if none), on which <c>workingset_refault</c> ran.
     /// </summary>
     internal ulong AddToPageCacheLru(Page* page, AddressSpace* mapping, ulong offset)
     {
@@ -57,7 +57,7 @@ public sealed unsafe partial class Machine
         GetPage(page);
         page->Mapping = (ulong)mapping;
         page->Index = offset;
-        ulong old = mapping->IPages.Store(offset, (ulong)page, ref _xaNodePool);
+        ulong old = mapping->IPages.Store(offset, (ulong)page, ref _xaNodePool, _pageCacheXaUpdate);
         ulong shadow = 0;
         if (old != 0)
         {
@@ -68,7 +68,10 @@ public sealed unsafe partial class Machine
         }
         mapping->NrPages++;
         ModFilePages(page, 1);
-        ClearPageActive(page); // no refault detection yet (workingset issue)
+        // A shadow left by reclaim: refault detection may activate the page before it joins the LRU.
+        // (Callers never pass __GFP_WRITE: the mapping's gfp mask has no write-intent bit here.)
+        if (shadow != 0 && (mapping->GfpMask & Mm.PageAlloc.Gfp.Write) == 0)
+            WorkingsetRefault(page, shadow);
         LruCacheAdd(page);
         return shadow;
     }
@@ -80,7 +83,7 @@ public sealed unsafe partial class Machine
     internal void __DeleteFromPageCache(Page* page, ulong shadow)
     {
         AddressSpace* mapping = (AddressSpace*)page->Mapping;
-        mapping->IPages.Store(page->Index, shadow, ref _xaNodePool);
+        mapping->IPages.Store(page->Index, shadow, ref _xaNodePool, _pageCacheXaUpdate);
         if (shadow != 0)
             mapping->NrExceptional++;
         page->Mapping = 0;

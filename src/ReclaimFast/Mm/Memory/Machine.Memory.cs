@@ -335,13 +335,65 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// <c>do_swap_page</c>: a fault on a swap PTE. The seam the swap issue completes (swap-cache lookup,
-    /// <c>swapin_readahead</c>, <c>swap_free</c>, the token check against the slot); it throws until then.
+    /// <c>do_swap_page</c>: a fault on a swap PTE. The page comes from the swap cache or is read in (a major fault);
+    /// the PTE gets it back (MM_SWAPENTS−1, MM_ANONPAGES+1), a write fault whose page nobody else uses takes it
+    /// exclusively (<c>reuse_swap_page</c>), the anon rmap is restored and the page <c>activate_page</c>d; the PTE's
+    /// slot reference is dropped (<c>swap_free</c>) and the swap copy freed when swap is over half full or the VMA
+    /// is locked. Simplification: no swap readahead.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private VmFault DoSwapPage(VmAreaStruct* vma, ulong address, ulong* pte, ulong orig, FaultFlags flags)
-        => throw new NotSupportedException(
-            $"do_swap_page: swap-in of {PteToSwpEntry(orig)} at 0x{address:x} is completed by the swap issue");
+    {
+        SwpEntry entry = PteToSwpEntry(orig);
+        if (SwapInfoGet(entry) == null)
+            return VmFault.SigBus;
+        VmFault ret = VmFault.None;
+        Page* page = LookupSwapCache(entry);
+        if (page == null)
+        {
+            page = ReadSwapCache(entry);
+            if (page == null)
+                return *pte == orig ? VmFault.Oom : VmFault.None;
+            ret = VmFault.Major;
+            CountPgMajFault();
+        }
+        if (TestSetPageLocked(page))        // lock_page: nobody else holds page locks between emulated steps
+            ThrowLockedSwapPage(page);
+        if (!PageSwapCache(page) || page->Private != entry.Val || *pte != orig)
+        {
+            ClearPageLocked(page);
+            PutPage(page);
+            return ret;
+        }
+        MmStruct* mm = vma->VmMm;
+        mm->RssStat[(int)MmCounter.AnonPages]++;
+        mm->RssStat[(int)MmCounter.SwapEnts]--;
+        ulong pteval = PfnPte(PageToPfn(page), vma->VmPageProt);
+        bool exclusive = false;
+        if ((flags & FaultFlags.Write) != 0 && ReuseSwapPage(page, out _))
+        {
+            pteval |= Dirty;
+            if ((vma->VmFlags & VmFlags.Write) != 0)
+                pteval |= Rw;
+            flags &= ~FaultFlags.Write;
+            ret |= VmFault.Write;
+            exclusive = true;
+        }
+        *pte = pteval;                       // the PTE shadow still holds the token written before swap-out
+        PageAddAnonRmap(page, vma, address, exclusive);
+        ActivatePage(page);
+        SwapFree(entry);
+        if (VmSwapFull() || (vma->VmFlags & VmFlags.Locked) != 0 || PageMlocked(page))
+            TryToFreeSwap(page);
+        ClearPageLocked(page);
+        if ((flags & FaultFlags.Write) != 0)
+            ret |= DoWpPage(vma, address, pte, *pte);
+        return ret;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowLockedSwapPage(Page* page)
+        => throw new InvalidOperationException($"do_swap_page: swap-cache page pfn {PageToPfn(page)} is locked (no task can hold it across steps)");
 
     /// <summary><c>unmap_vmas</c>: zap [start, end) in each VMA of the detached list.</summary>
     private void UnmapVmas(VmAreaStruct* vma, ulong start, ulong end)
@@ -358,6 +410,9 @@ public sealed unsafe partial class Machine
     /// <summary><c>unmap_page_range</c> → zap_p4d/pud/pmd_range → <c>zap_pte_range</c>.</summary>
     private void UnmapPageRange(VmAreaStruct* vma, ulong addr, ulong end)
     {
+        // free_pages_and_swap_cache drains this CPU's pagevecs before releasing the gathered pages, so pages still
+        // waiting to reach the LRU are freed rather than held by a pagevec (done once per range here).
+        LruAddDrain();
         MmStruct* mm = vma->VmMm;
         long* rss = stackalloc long[MmStruct.NrMmCounters];
         for (int i = 0; i < MmStruct.NrMmCounters; i++)
@@ -398,7 +453,8 @@ public sealed unsafe partial class Machine
                 }
                 rss[MmCounterOf(page)]--;
                 PageRemoveRmap(page);
-                PutPage(page); // tlb_remove_page → free_pages_and_swap_cache (its free_swap_cache: the swap issue's)
+                FreeSwapCache(page);
+                PutPage(page); // tlb_remove_page → free_pages_and_swap_cache
                 continue;
             }
             rss[(int)MmCounter.SwapEnts]--;

@@ -5,67 +5,36 @@ using static ReclaimFast.Mm.Types.PageOps;
 
 namespace ReclaimFast;
 
-// Seams other issues fill. Each does today only what needs none of their structures, and says so.
+// Process memory's calls into the LRU (mm/swap.c) and writeback (mm/page-writeback.c), forwarded to the vmscan
+// issue's implementations in Mm/Swap/Machine.Lru.cs and Mm/Vmscan/Machine.Writeback.cs.
 public sealed unsafe partial class Machine
 {
     /// <summary>
-    /// <c>lru_cache_add_active_or_unevictable</c> (mm/swap.c). For now only the mlock part (no LRU yet:
-    /// the LRU issue adds SetPageActive and <c>lru_cache_add</c> here).
+    /// <c>lru_cache_add_active_or_unevictable</c> (mm/swap.c): new anonymous pages go to the LRU active, or mlocked
+    /// (and so unevictable) in a VM_LOCKED, non-VM_SPECIAL VMA.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void LruCacheAddActiveOrUnevictable(Page* page, VmAreaStruct* vma)
-    {
-        if ((vma->VmFlags & (VmFlags.Locked | VmFlags.Special)) == VmFlags.Locked)
-        {
-            if (!TestSetPageMlocked(page))
-            {
-                ModMlockStat(page, 1);
-                CountUnevictablePgMlocked();
-            }
-        }
-    }
+    internal void LruCacheAddActiveOrUnevictable(Page* page, VmAreaStruct* vma) =>
+        LruCacheAddActiveOrUnevictableLocked(page, (vma->VmFlags & (VmFlags.Locked | VmFlags.Special)) == VmFlags.Locked);
 
-    /// <summary><c>lru_cache_add</c> (mm/swap.c): nothing yet (no LRU lists: the LRU issue fills it).</summary>
+    /// <summary><c>lru_cache_add</c> (mm/swap.c).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void LruCacheAdd(Page* page)
-    {
-    }
+    internal void LruCacheAdd(Page* page) => LruCacheAddPage(page);
+
+    /// <summary><c>mark_page_accessed</c> (mm/swap.c).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void MarkPageAccessed(Page* page) => MarkPageAccessedLru(page);
 
     /// <summary>
-    /// <c>mark_page_accessed</c> (mm/swap.c): only the PG_referenced step for now; activation needs the LRU
-    /// lists (the LRU issue completes it).
+    /// <c>set_page_dirty</c> (mm/page-writeback.c): page-cache pages through <c>__set_page_dirty_nobuffers</c> with dirty
+    /// accounting (NR_FILE_DIRTY, NR_ZONE_WRITE_PENDING, NR_DIRTIED); anonymous, swap-cache and shmem pages only get
+    /// PG_dirty (<c>__set_page_dirty_no_writeback</c>). Returns true if the page was clean.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void MarkPageAccessed(Page* page)
+    internal bool SetPageDirtyMapping(Page* page)
     {
-        if (!PageReferenced(page))
-            SetPageReferenced(page);
-    }
-
-    /// <summary>
-    /// <c>set_page_dirty</c> (mm/page-writeback.c): PG_dirty only. Anonymous/swap-cache pages need no more
-    /// (<c>__set_page_dirty_no_writeback</c>); dirty accounting and xarray tags of file pages come with writeback.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool SetPageDirtyMapping(Page* page) => !TestSetPageDirty(page);
-
-    /// <summary>
-    /// <c>put_page</c>: drop a reference; at zero <c>__put_single_page</c> frees it (removal from the LRU,
-    /// <c>__page_cache_release</c>, is the LRU issue's).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void PutPage(Page* page)
-    {
-        if (PutPageTestzero(page))
-            __PutSinglePage(page);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void __PutSinglePage(Page* page)
-    {
-        // free_pages_prepare clears an anon/movable mapping tag; done here so no allocator depends on it.
-        if ((page->Mapping & PageMappingFlags) != 0)
-            page->Mapping = 0;
-        MmFreeZeroRefPage(page);
+        if (!PageSwapBacked(page) && PageMappingFile(page) != null)
+            return SetPageDirtyFile(page);
+        return !TestSetPageDirty(page);
     }
 }

@@ -64,6 +64,7 @@ public sealed unsafe partial class Machine
         BuildAllZonelists();
         MemblockFreeAll(freeRanges);
         SetupPerCpuPageset();
+        LruInit();
         InitPerZoneWmarkMin();
         if (d.MinFreeKbytes is int userMin)
             SetMinFreeKbytes(userMin);
@@ -91,6 +92,8 @@ public sealed unsafe partial class Machine
         }
         pgdat->NodeSpannedPages = totalpages;
         pgdat->NodePresentPages = realtotalpages;
+        // pgdat_init_internals → lruvec_init(node_lruvec(pgdat)).
+        Lruvec.Init(&pgdat->Lruvec, pgdat);
 
         for (int j = 0; j < MmZone.MaxNrZones; j++)
         {

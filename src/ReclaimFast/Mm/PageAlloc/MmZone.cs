@@ -401,7 +401,8 @@ public unsafe struct PglistData
     public ulong MinUnmappedPages;
     /// <summary><c>min_slab_pages</c> (CONFIG_NUMA).</summary>
     public ulong MinSlabPages;
-    // The LRU issue adds `Lruvec Lruvec;` here (struct lruvec lruvec, between min_slab_pages and flags in v5.4).
+    /// <summary><c>lruvec</c>: the node's LRU lists (between min_slab_pages and flags, as in v5.4).</summary>
+    public Lruvec Lruvec;
     /// <summary><c>flags</c> (PGDAT_CONGESTED, PGDAT_DIRTY, PGDAT_WRITEBACK, PGDAT_RECLAIM_LOCKED).</summary>
     public ulong Flags;
     /// <summary><c>vm_stat[NR_VM_NODE_STAT_ITEMS]</c>, indexed by <see cref="NodeStatItem"/>.</summary>

@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using ReclaimFast.Mm.PageAlloc;
+using ReclaimFast.Mm.Types;
+using static ReclaimFast.Mm.Types.PageOps;
+
+namespace ReclaimFast;
+
+// mm/page-writeback.c and mm/filemap.c, the part reclaim needs: dirty accounting, starting and ending writeback.
+// Without an event loop there is no I/O latency: started writes wait in a per-machine FIFO until
+// CompletePendingIo() (a test, or later the event loop) completes them.
+public sealed unsafe partial class Machine
+{
+    private Page** _pendingIo;      // FIFO of pages under writeback, one slot per page frame at most
+    private long _pendingIoHead;
+    private long _pendingIoCount;
+
+    /// <summary>Writes started and not yet completed.</summary>
+    internal long PendingIoCount => _pendingIoCount;
+
+    /// <summary>Queues a page whose writeback has started (holds a reference until completion).</summary>
+    private void QueuePendingIo(Page* page)
+    {
+        if (_pendingIo == null)
+            _pendingIo = (Page**)_heap.AllocArray<nint>((long)_memMapPfns);
+        GetPage(page);
+        long cap = (long)_memMapPfns;
+        _pendingIo[(_pendingIoHead + _pendingIoCount) % cap] = page;
+        _pendingIoCount++;
+    }
+
+    /// <summary>
+    /// Completes every pending write in submission order (<c>end_page_writeback</c> on each), as the block layer's
+    /// completion would. Returns the number completed.
+    /// </summary>
+    internal long CompletePendingIo()
+    {
+        long n = 0;
+        long cap = (long)_memMapPfns;
+        while (_pendingIoCount != 0)
+        {
+            Page* page = _pendingIo[_pendingIoHead];
+            _pendingIoHead = (_pendingIoHead + 1) % cap;
+            _pendingIoCount--;
+            EndPageWriteback(page);
+            PutPage(page);
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// <c>account_page_dirtied</c> via <c>__set_page_dirty_nobuffers</c>: a page-cache page becomes dirty
+    /// (NR_FILE_DIRTY, NR_ZONE_WRITE_PENDING, NR_DIRTIED). Returns true if it was clean.
+    /// </summary>
+    internal bool SetPageDirtyFile(Page* page)
+    {
+        if (TestSetPageDirty(page))
+            return false;
+        ModNodePageState(PagePgdat(page), NodeStatItem.NrFileDirty, 1);
+        ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, 1);
+        ModNodePageState(PagePgdat(page), NodeStatItem.NrDirtied, 1);
+        return true;
+    }
+
+    /// <summary>
+    /// <c>clear_page_dirty_for_io</c>: clear PG_dirty before writing; page cache (dirty-accounted) pages also give
+    /// back NR_FILE_DIRTY and NR_ZONE_WRITE_PENDING. Swap-cache pages are not dirty-accounted.
+    /// </summary>
+    internal bool ClearPageDirtyForIo(Page* page)
+    {
+        bool accounted = !PageSwapBacked(page) && PageMappingFile(page) != null;
+        if (!TestClearPageDirty(page))
+            return false;
+        if (accounted)
+        {
+            ModNodePageState(PagePgdat(page), NodeStatItem.NrFileDirty, -1);
+            ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, -1);
+        }
+        return true;
+    }
+
+    /// <summary><c>set_page_writeback</c>: PG_writeback, NR_WRITEBACK and NR_ZONE_WRITE_PENDING.</summary>
+    internal void SetPageWriteback(Page* page)
+    {
+        if (TestSetPageWriteback(page))
+            return;
+        ModNodePageState(PagePgdat(page), NodeStatItem.NrWriteback, 1);
+        ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, 1);
+    }
+
+    /// <summary>
+    /// <c>end_page_writeback</c>: a PG_reclaim page is rotated to the inactive tail (<c>rotate_reclaimable_page</c>)
+    /// so the next scan frees it; then <c>test_clear_page_writeback</c> (NR_WRITEBACK, NR_ZONE_WRITE_PENDING down,
+    /// NR_WRITTEN up).
+    /// </summary>
+    internal void EndPageWriteback(Page* page)
+    {
+        if (PageReclaim(page))
+        {
+            ClearPageReclaim(page);
+            RotateReclaimablePage(page);
+        }
+        if (!TestClearPageWriteback(page))
+            ThrowNotUnderWriteback(page);
+        ModNodePageState(PagePgdat(page), NodeStatItem.NrWriteback, -1);
+        ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, -1);
+        ModNodePageState(PagePgdat(page), NodeStatItem.NrWritten, 1);
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowNotUnderWriteback(Page* page) =>
+        throw new System.InvalidOperationException($"end_page_writeback: pfn {PageToPfn(page)} is not under writeback (BUG)");
+}
