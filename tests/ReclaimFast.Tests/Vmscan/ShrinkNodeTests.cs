@@ -114,4 +114,37 @@ public unsafe class ShrinkNodeTests
         Assert.Equal(0, m.NodeData(0)->KswapdFailures);
         Assert.Equal(20000 - 32, Len(m, LruList.InactiveFile));
     }
+
+    [Fact]
+    public void ShouldContinueReclaim_OnlyInReclaimCompactionMode()
+    {
+        using Machine m = LruTestKit.Small();
+        nint mapping = LruTestKit.FakeMapping(m);
+        for (int i = 0; i < 100; i++)
+            LruTestKit.AddFilePage(m, mapping, (ulong)i);
+        m.LruAddDrain();
+        PglistData* pgdat = m.NodeData(0);
+        ScanControl sc = LruTestKit.DirectReclaimSc(Gfp.Kernel);
+        // Order 0: never (in_reclaim_compaction needs an order).
+        Assert.False(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        sc.Order = 4;                                      // costly order: reclaim/compaction mode at any priority
+        Assert.False(m.ShouldContinueReclaim(pgdat, 0, &sc));   // no progress: stop
+        // A fresh machine has plenty of free memory: compaction_suitable says SUCCESS/CONTINUE → stop.
+        Assert.False(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        // No free memory anywhere: SKIPPED in every zone → continue while inactive (100) > compact_gap(4) = 32.
+        long* saved = stackalloc long[4];
+        for (int z = 0; z < 4; z++)
+        {
+            saved[z] = PglistData.NodeZone(pgdat, z)->VmStat[(int)ZoneStatItem.NrFreePages];
+            PglistData.NodeZone(pgdat, z)->VmStat[(int)ZoneStatItem.NrFreePages] = 0;
+        }
+        Assert.True(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        sc.Order = 6;                                      // compact_gap(6) = 128 > 100 inactive pages
+        Assert.False(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        sc.GfpMask = Gfp.NoIo;                             // 5.4.286: no compaction without __GFP_IO
+        sc.Order = 4;
+        Assert.False(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        for (int z = 0; z < 4; z++)
+            PglistData.NodeZone(pgdat, z)->VmStat[(int)ZoneStatItem.NrFreePages] = saved[z];
+    }
 }
