@@ -147,4 +147,39 @@ public unsafe class ShrinkNodeTests
         for (int z = 0; z < 4; z++)
             PglistData.NodeZone(pgdat, z)->VmStat[(int)ZoneStatItem.NrFreePages] = saved[z];
     }
+
+    [Fact]
+    public void TwoNodes_EachLruvecHoldsItsOwnPages_AndReclaimStaysOnItsNode()
+    {
+        using Machine m = Machine.Boot(MachineDescription.Uniform(2, 16384, nrCpus: 2));
+        nint mapping = LruTestKit.FakeMapping(m);
+        var ad = (Mm.Filemap.AddressSpace*)mapping;
+        for (int nid = 0; nid < 2; nid++)
+        {
+            m.CurrentCpu = nid;                            // CPU n is on node n: its pagevec, its local node
+            for (int i = 0; i < 1000; i++)
+            {
+                Page* p = m.AllocPages(Gfp.HighUserMovable | Gfp.ThisNode, 0, nid);
+                m.AddToPageCacheLru(p, ad, (ulong)(nid * 1000 + i));
+                ClearPageLocked(p);
+                m.PutPage(p);
+                Assert.Equal(nid, PageToNid(p));
+            }
+        }
+        m.LruAddDrainAll();
+        m.CurrentCpu = 0;
+        Assert.Equal(1000, m.NodePageState(0, NodeStatItem.NrInactiveFile));
+        Assert.Equal(1000, m.NodePageState(1, NodeStatItem.NrInactiveFile));
+        ScanControl sc = LruTestKit.DirectReclaimSc(priority: 0);
+        sc.NrToReclaim = 500;
+        m.ShrinkNode(m.NodeData(1), &sc);
+        Assert.Equal(1000, m.NodePageState(0, NodeStatItem.NrInactiveFile));
+        Assert.True(m.NodePageState(1, NodeStatItem.NrInactiveFile) <= 500);
+        // The shadow records node 1, so a refault is charged to node 1's lruvec.
+        ulong shadow = ad->IPages.Load(1000);
+        Assert.True(Mm.Filemap.XArray.IsValue(shadow));
+        m.UnpackShadow(shadow, out _, out int shadowNid, out _, out _);
+        Assert.Equal(1, shadowNid);
+        m.CheckInvariants();
+    }
 }
