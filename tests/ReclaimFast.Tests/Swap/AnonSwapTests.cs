@@ -83,4 +83,41 @@ public unsafe class AnonSwapTests
         Assert.Equal(0L, SwapMapCount(m, 0));
         m.CheckInvariants();
     }
+
+    // One mixed run (anon over RAM with swap, then a file streamed through): every vm event and node counter.
+    private static long[] MixedRunCounters()
+    {
+        using Machine m = Create(8192);
+        m.SwapOn(16384);
+        TaskStruct* t = m.CreateTask();
+        ulong a = MmapAnon(m, t, 9000);
+        for (ulong i = 0; i < 9000; i++)
+            Touch(m, t, a + i * PageSize, write: (i & 1) == 0);
+        Mm.Filemap.File* f = m.CreateFile(6000);
+        for (ulong i = 0; i < 6000; i++)
+        {
+            for (int tries = 0; !m.FileReadPage(f, i); tries++)
+            {
+                Assert.True(tries < 20);
+                ReclaimSome(m);
+            }
+        }
+        for (ulong i = 0; i < 9000; i += 3)
+            Touch(m, t, a + i * PageSize, write: false);
+        var r = new System.Collections.Generic.List<long>();
+        for (int e = 0; e < VmEvent.NrVmEventItems; e++)
+            r.Add(m.VmEvent((VmEventItem)e));
+        for (int s = 0; s < Mm.PageAlloc.VmStat.NrVmNodeStatItems; s++)
+            r.Add(m.NodePageState(0, (NodeStatItem)s));
+        return r.ToArray();
+    }
+
+    [Fact]
+    public void SameScenarioTwice_GivesIdenticalCounters()
+    {
+        long[] first = MixedRunCounters();
+        long[] second = MixedRunCounters();
+        Assert.Equal(first, second);
+        Assert.True(first[(int)VmEventItem.Pswpout] > 0 && first[(int)VmEventItem.PgstealDirect] > 0);
+    }
 }
