@@ -1,6 +1,44 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using ReclaimFast.Cli.Commands;
+
 namespace ReclaimFast.Cli;
 
+/// <summary>The <c>reclaimfast</c> command. With no verb it runs the main job (<c>run</c> on the embedded default).</summary>
 internal static class Program
 {
-    private static int Main(string[] args) => 0;
+    private static int Main(string[] args)
+    {
+        var root = new RootCommand("ReclaimFast: a fast, deterministic emulator of Linux v5.4 memory reclaim.");
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
+
+        // No verb (or only options such as --out) means the main job.
+        if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
+            args = ["run", .. args];
+
+        try
+        {
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // Bad command lines are bad input too: one line each, exit code 2 (not System.CommandLine's 1).
+                foreach (var error in parse.Errors)
+                    Console.Error.WriteLine($"reclaimfast: {error.Message}");
+                return CliException.ExitCode;
+            }
+            return parse.Invoke();
+        }
+        catch (Exception e) when (IsBadInput(e))
+        {
+            Console.Error.WriteLine($"reclaimfast: {e.Message}");
+            return CliException.ExitCode;
+        }
+    }
+
+    /// <summary>Errors that describe the user's input rather than a bug: one line, exit code 2.</summary>
+    internal static bool IsBadInput(Exception e) =>
+        e is CliException or InvalidMachineDescriptionException or FileNotFoundException
+            or DirectoryNotFoundException or FormatException;
 }

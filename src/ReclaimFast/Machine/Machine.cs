@@ -30,6 +30,8 @@ public sealed unsafe partial class Machine : IDisposable
     private int* _cpuToNode;
     private int* _nodeDistance;      // [from * nrNodes + to]
     private long* _vmEvents;         // vm_event_states summed over CPUs
+    private byte* _sectionPresent;   // SPARSEMEM present sections, for pfn_valid
+    private ulong _nrSections;
     private bool _disposed;
 
     private Machine(MachineDescription description)
@@ -125,6 +127,20 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary><c>node_distance(from, to)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int NodeDistance(int from, int to) => _nodeDistance[from * _nrNodes + to];
+
+    /// <summary>PAGES_PER_SECTION: 2^(SECTION_SIZE_BITS 27 − PAGE_SHIFT) on x86-64.</summary>
+    internal const ulong PagesPerSection = 1UL << (27 - Pfn.PageShift);
+
+    /// <summary>
+    /// <c>pfn_valid</c> (SPARSEMEM): the PFN's 128 MiB section holds present memory. Holes inside a present section
+    /// are valid (their descriptors are PG_reserved); whole absent sections are not.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool PfnValid(ulong pfn)
+    {
+        ulong sec = pfn / PagesPerSection;
+        return sec < _nrSections && _sectionPresent[sec] != 0;
+    }
 
     /// <summary><c>pfn_to_page</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -314,5 +330,6 @@ public sealed unsafe partial class Machine : IDisposable
         _cpuToNode = null;
         _nodeDistance = null;
         _vmEvents = null;
+        _sectionPresent = null;
     }
 }

@@ -99,6 +99,18 @@ public sealed unsafe partial class Machine
         return __AllocPagesSlowpath(allocMask, order, &ac);
     }
 
+    /// <summary>
+    /// <c>prepare_alloc_pages</c> + <c>finalise_ac</c> for callers that drive <see cref="GetPageFromFreelist"/> or the
+    /// reserve helpers directly (the slow path, compaction, tests).
+    /// </summary>
+    internal void PrepareAllocContext(uint gfpMask, int preferredNid, NodeMask* nodemask, AllocContext* ac)
+    {
+        if (preferredNid < 0)
+            preferredNid = NumaNodeId;
+        PrepareAllocPages(gfpMask, preferredNid, nodemask, ac);
+        FinaliseAc(gfpMask, ac);
+    }
+
     /// <summary><c>prepare_alloc_pages</c> (no cpusets, no fault injection, CMA off).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PrepareAllocPages(uint gfpMask, int preferredNid, NodeMask* nodemask, AllocContext* ac)
@@ -361,7 +373,7 @@ public sealed unsafe partial class Machine
     // ---- freeing ----
 
     /// <summary>
-    /// <c>free_pages_prepare</c> (!CONFIG_DEBUG_VM): tail pages of a compound page lose their compound head and
+    /// <c>free_pages_prepare</c>: tail pages of a compound page lose their compound head and
     /// mapping and are checked; anonymous/movable mapping tags are dropped; with <paramref name="checkFree"/> the
     /// head is checked; page flags are cleared (node and zone numbers stay).
     /// </summary>
@@ -390,7 +402,7 @@ public sealed unsafe partial class Machine
             Page* p = page + i;
             if (compound)
             {
-                // free_tail_pages_check without CONFIG_DEBUG_VM: no checks, just clear.
+                // free_tail_pages_check: its extra checks of the tail layout are left to the invariant checker.
                 p->Mapping = 0;
                 ClearCompoundHead(p);
             }
@@ -426,6 +438,17 @@ public sealed unsafe partial class Machine
     {
         if (PutPageTestzero(page))
             FreeThePage(page, order);
+    }
+
+    /// <summary>
+    /// <c>split_page</c>: turn a non-compound order-<paramref name="order"/> allocation into 2^order order-0 pages,
+    /// each with its own reference, to be freed one by one.
+    /// </summary>
+    internal static void SplitPage(Page* page, int order)
+    {
+        Debug.Assert(!PageCompound(page) && page->RefCount > 0, "split_page of a compound or free page");
+        for (int i = 1; i < (1 << order); i++)
+            page[i].RefCount = 1;
     }
 
     /// <summary><c>free_compound_page</c>: the COMPOUND_PAGE_DTOR destructor (memcg uncharge arrives with memcg).</summary>

@@ -50,6 +50,7 @@ public sealed unsafe partial class Machine
 
         var freeRanges = new List<PfnRange>();
         MemmapInit(freeRanges);
+        SparseInitPresentSections();
         for (int nid = 0; nid < _nrNodes; nid++)
         {
             for (int zid = 0; zid < MmZone.MaxNrZones; zid++)
@@ -204,7 +205,43 @@ public sealed unsafe partial class Machine
         ulong end = MmZone.ZoneEndPfn(zone);
         ulong pfn = (start + MmZone.PageblockNrPages - 1) & ~(ulong)(MmZone.PageblockNrPages - 1);
         for (; pfn < end; pfn += MmZone.PageblockNrPages)
-            SetPfnblockFlagsMask(zone, (ulong)MigrateType.Movable, pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask);
+        {
+            if (PfnValid(pfn)) // early_pfn_valid
+                SetPfnblockFlagsMask(zone, (ulong)MigrateType.Movable, pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask);
+        }
+    }
+
+    /// <summary>
+    /// SPARSEMEM's present sections (<c>memory_present</c>/<c>sparse_init</c>): a 128 MiB section is valid when any of
+    /// its pages is present RAM. <see cref="PfnValid"/> answers from it, as <c>pfn_valid</c> does on x86-64.
+    /// </summary>
+    private void SparseInitPresentSections()
+    {
+        _nrSections = (_memMapPfns + PagesPerSection - 1) / PagesPerSection;
+        _sectionPresent = _heap.AllocArray<byte>((long)_nrSections);
+        foreach (NodeDescription nd in _description.Nodes)
+        {
+            foreach (ZoneDescription zd in nd.Zones)
+            {
+                var holes = new List<PfnRange>(zd.Holes);
+                holes.Sort((a, b) => a.StartPfn.CompareTo(b.StartPfn));
+                ulong pfn = zd.StartPfn;
+                foreach (PfnRange h in holes)
+                {
+                    MarkSectionsPresent(pfn, h.StartPfn);
+                    pfn = h.EndPfn;
+                }
+                MarkSectionsPresent(pfn, zd.EndPfn);
+            }
+        }
+    }
+
+    private void MarkSectionsPresent(ulong start, ulong end)
+    {
+        if (start >= end)
+            return;
+        for (ulong sec = start / PagesPerSection; sec <= (end - 1) / PagesPerSection; sec++)
+            _sectionPresent[sec] = 1;
     }
 
     /// <summary>

@@ -105,7 +105,7 @@ public sealed unsafe partial class Machine
 
     /// <summary><c>add_to_free_area</c>: head insert.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddToFreeArea(Page* page, FreeArea* area, int migratetype)
+    internal static void AddToFreeArea(Page* page, FreeArea* area, int migratetype)
     {
         ListHead.Add(page->LruPtr, FreeArea.List(area, migratetype));
         area->NrFree++;
@@ -113,7 +113,7 @@ public sealed unsafe partial class Machine
 
     /// <summary><c>add_to_free_area_tail</c>: tail insert.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddToFreeAreaTail(Page* page, FreeArea* area, int migratetype)
+    internal static void AddToFreeAreaTail(Page* page, FreeArea* area, int migratetype)
     {
         ListHead.AddTail(page->LruPtr, FreeArea.List(area, migratetype));
         area->NrFree++;
@@ -145,7 +145,7 @@ public sealed unsafe partial class Machine
 
     /// <summary><c>__mod_zone_freepage_state</c> (CMA off: NR_FREE_PAGES only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ModZoneFreepageState(Zone* zone, long nrPages) =>
+    internal static void ModZoneFreepageState(Zone* zone, long nrPages) =>
         zone->VmStat[(int)ZoneStatItem.NrFreePages] += nrPages;
 
     /// <summary><c>has_isolate_pageblock</c>.</summary>
@@ -230,7 +230,7 @@ public sealed unsafe partial class Machine
     /// to the head of its order's list; the caller keeps the lowest block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Expand(Page* page, int low, int high, FreeArea* area, int migratetype)
+    internal static void Expand(Page* page, int low, int high, FreeArea* area, int migratetype)
     {
         ulong size = 1UL << high;
         while (high > low)
@@ -368,7 +368,7 @@ public sealed unsafe partial class Machine
     /// <c>steal_suitable_fallback</c>: take ownership of the pageblock when the block is large, or when enough of it
     /// is free or of a compatible type; otherwise only move this one block to the requested type's list.
     /// </summary>
-    private void StealSuitableFallback(Zone* zone, Page* page, uint allocFlags, int startType, bool wholeBlock)
+    internal void StealSuitableFallback(Zone* zone, Page* page, uint allocFlags, int startType, bool wholeBlock)
     {
         int currentOrder = PageOrder(page);
         int oldBlockType = GetPageblockMigratetype(page);
@@ -448,7 +448,7 @@ public sealed unsafe partial class Machine
     /// <c>reserve_highatomic_pageblock</c>: after a high-order ALLOC_HARDER allocation, retype its pageblock to
     /// HIGHATOMIC while the zone's reserve is below 1% of managed + one pageblock.
     /// </summary>
-    private void ReserveHighatomicPageblock(Page* page, Zone* zone)
+    internal void ReserveHighatomicPageblock(Page* page, Zone* zone)
     {
         ulong maxManaged = zone->ManagedPages / 100 + MmZone.PageblockNrPages;
         if (zone->NrReservedHighatomic >= maxManaged)
@@ -498,7 +498,7 @@ public sealed unsafe partial class Machine
     /// ALLOC_NOFRAGMENT) — or, for a MOVABLE request that cannot steal the block, the smallest — and steal it onto
     /// the requested type's lists so <see cref="__RmqueueSmallest"/> can take it. True when it found one.
     /// </summary>
-    private bool __RmqueueFallback(Zone* zone, int order, int startMigratetype, uint allocFlags)
+    internal bool __RmqueueFallback(Zone* zone, int order, int startMigratetype, uint allocFlags)
     {
         FreeArea* area;
         int currentOrder;
@@ -542,7 +542,7 @@ public sealed unsafe partial class Machine
 
     /// <summary><c>__rmqueue</c>: own type first, then (CMA off) the fallback steal and retry.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Page* __Rmqueue(Zone* zone, int order, int migratetype, uint allocFlags)
+    internal Page* __Rmqueue(Zone* zone, int order, int migratetype, uint allocFlags)
     {
         while (true)
         {
@@ -570,7 +570,7 @@ public sealed unsafe partial class Machine
             Page* page = __Rmqueue(zone, order, migratetype, allocFlags);
             if (page == null)
                 break;
-            CheckNewPage(page); // check_pcp_refill (!CONFIG_DEBUG_VM)
+            // check_pcp_refill: nothing with CONFIG_DEBUG_VM (check_new_pcp checks at allocation).
             ListHead.AddTail(page->LruPtr, list);
             alloced++;
         }

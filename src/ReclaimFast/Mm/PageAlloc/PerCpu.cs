@@ -9,6 +9,12 @@ namespace ReclaimFast;
 
 public sealed unsafe partial class Machine
 {
+    /// <summary>
+    /// Where <c>trace_mm_page_pcpu_drain</c> records the PFNs <see cref="FreePcppagesBulk"/> returns, in order (null =
+    /// off). A test hook until the tracepoint EventSource covers it.
+    /// </summary>
+    internal System.Collections.Generic.List<ulong>? PcpuDrainTrace { get; set; }
+
     /// <summary>The pcp of <paramref name="zone"/> for the current CPU (<c>this_cpu_ptr(zone->pageset)->pcp</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private PerCpuPages* ThisCpuPcp(Zone* zone) => &zone->Pageset[_currentCpu].Pcp;
@@ -50,13 +56,16 @@ public sealed unsafe partial class Machine
                 Page* page = Page.FromLru(list->Prev);
                 ListHead.Del(page->LruPtr);
                 pcp->Count--;
-                FreePagesCheck(page); // bulkfree_pcp_prepare (!CONFIG_DEBUG_VM)
+                // bulkfree_pcp_prepare: nothing with CONFIG_DEBUG_VM (the page was checked when it was freed).
                 int mt = GetPcppageMigratetype(page);
                 Debug.Assert(!MmZone.IsMigrateIsolate(mt), "MIGRATE_ISOLATE page on a pcp list");
                 // The pageblock could have been isolated meanwhile.
                 if (isolatedPageblocks)
                     mt = GetPageblockMigratetype(page);
-                __FreeOnePage(page, PageToPfn(page), zone, 0, mt);
+                ulong pfn = PageToPfn(page);
+                __FreeOnePage(page, pfn, zone, 0, mt);
+                if (PcpuDrainTrace is { } trace)
+                    trace.Add(pfn); // trace_mm_page_pcpu_drain
             } while (--count != 0 && --batchFree != 0 && !ListHead.Empty(list));
         }
     }
@@ -139,13 +148,13 @@ public sealed unsafe partial class Machine
     public void DrainAllPcpPages() => DrainAllPages(null);
 
     /// <summary>
-    /// <c>free_unref_page_prepare</c>: <c>free_pcp_prepare</c> (!CONFIG_DEBUG_VM: no bad-page check until the bulk
-    /// free) and the pageblock migratetype cached in <c>page->index</c>.
+    /// <c>free_unref_page_prepare</c>: <c>free_pcp_prepare</c> (CONFIG_DEBUG_VM: the page is checked now, not at the
+    /// bulk free) and the pageblock migratetype cached in <c>page->index</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool FreeUnrefPagePrepare(Page* page, ulong pfn)
     {
-        if (!FreePagesPrepare(page, 0, checkFree: false))
+        if (!FreePagesPrepare(page, 0, checkFree: true))
             return false;
         SetPcppageMigratetype(page, GetPfnblockMigratetype(page, pfn));
         return true;
@@ -247,7 +256,7 @@ public sealed unsafe partial class Machine
         Page* page = Page.FromLru(list->Next);
         ListHead.Del(page->LruPtr);
         pcp->Count--;
-        // check_new_pcp: only with CONFIG_DEBUG_VM (the refill already checked the page).
+        CheckNewPage(page); // check_new_pcp (CONFIG_DEBUG_VM)
         return page;
     }
 

@@ -1,0 +1,47 @@
+using System;
+using System.IO;
+using System.Linq;
+using ReclaimFast.Cli.Commands;
+using Xunit;
+
+namespace ReclaimFast.Tests.Cli;
+
+/// <summary>The main job as a user runs it: boot summary and the two /proc reports, and --out written atomically.</summary>
+public sealed class RunCommandTests
+{
+    [Fact]
+    public void MainJobPrintsSummaryZoneinfoAndBuddyinfo()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, RunCommand.Run(null, stdout));
+        string text = stdout.ToString();
+        Assert.Contains("booted the default machine", text);
+        Assert.Contains("==> /proc/zoneinfo <==", text);
+        Assert.Contains("==> /proc/buddyinfo <==", text);
+        Assert.Contains("Node 0, zone      DMA", text);   // `Node %d, zone %8s` (mm/vmstat.c)
+        Assert.Contains("Node 1, zone   Normal", text);
+        Assert.Contains("nodes 2,", text);
+    }
+
+    [Fact]
+    public void OutWritesProcFilesAndLeavesNoTemporaryDirectory()
+    {
+        string parent = Path.Combine(Path.GetTempPath(), "rf-run-" + Guid.NewGuid().ToString("N"));
+        string outDir = Path.Combine(parent, "out");
+        try
+        {
+            Assert.Equal(0, RunCommand.Run(outDir, new StringWriter()));
+            foreach (string f in new[] { "proc/zoneinfo", "proc/buddyinfo", "proc/pagetypeinfo", "summary.txt" })
+                Assert.True(new FileInfo(Path.Combine(outDir, f)).Length > 0, f);
+            Assert.Equal(new[] { "out" }, Directory.GetDirectories(parent).Select(Path.GetFileName).ToArray());
+            // A second run replaces the first atomically.
+            Assert.Equal(0, RunCommand.Run(outDir, new StringWriter()));
+            Assert.Single(Directory.GetDirectories(parent));
+        }
+        finally
+        {
+            if (Directory.Exists(parent))
+                Directory.Delete(parent, recursive: true);
+        }
+    }
+}
