@@ -95,6 +95,7 @@ public sealed unsafe partial class Machine
     private ulong _eventDigest = 14695981039346656037UL;
     private long _tracedEvents;
     private long _steps;
+    private readonly long[] _traceCounts = new long[16];
 
     /// <summary><c>jiffies</c>: simulated time.</summary>
     public ulong Jiffies => _jiffies;
@@ -202,7 +203,8 @@ public sealed unsafe partial class Machine
         }
     }
 
-    private void RunKswapdStep(int nid)
+    /// <summary>Runs one step of node <paramref name="nid"/>'s kswapd as the current task on its node's CPU.</summary>
+    internal void RunKswapdStep(int nid)
     {
         int savedCpu = _currentCpu;
         uint savedFlags = _currentTaskFlags;
@@ -364,6 +366,9 @@ public sealed unsafe partial class Machine
         return z ^ (z >> 31);
     }
 
+    /// <summary>How many events of <paramref name="kind"/> were traced.</summary>
+    internal long TraceCount(EntryEvent kind) => _traceCounts[(int)kind];
+
     /// <summary>Folds one traced event into <see cref="EventDigest"/> (FNV-1a over its kind and fields).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void TraceEvent(EntryEvent kind, int a, int b, int c)
@@ -375,5 +380,6 @@ public sealed unsafe partial class Machine
         h = (h ^ (uint)c) * 1099511628211UL;
         _eventDigest = h;
         _tracedEvents++;
+        _traceCounts[(int)kind]++;
     }
 }
