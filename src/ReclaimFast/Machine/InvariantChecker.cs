@@ -54,7 +54,13 @@ internal static unsafe class InvariantChecker
     /// <summary>Page state: on a pcp list.</summary>
     public const byte OnPcp = 3;
 
-    public static void Check(Machine m) => Classify(m);
+    public static void Check(Machine m)
+    {
+        Classify(m);
+        // The LRU part (vmscan issue): lists agree with their counters and with each page's flags.
+        if (m.CheckLruInvariants() is string lru)
+            throw new InvariantViolationException(0, lru);
+    }
 
     /// <summary>Runs every check and returns each PFN's state (<see cref="Unknown"/>, <see cref="BuddyHead"/>, …).</summary>
     public static byte[] Classify(Machine m)
