@@ -30,6 +30,9 @@ public sealed unsafe class PageCacheFillTask : EmulatedTask
     /// <summary>Pages added to the page cache so far.</summary>
     public long PagesAdded => _added;
 
+    /// <summary>When non-zero, every n-th page is written (dirtied, <c>set_page_dirty</c>) after it is read.</summary>
+    public int DirtyEvery { get; init; }
+
     /// <summary>Allocations that failed.</summary>
     public long Failures { get; private set; }
 
@@ -50,6 +53,8 @@ public sealed unsafe class PageCacheFillTask : EmulatedTask
             page->Index = (ulong)_added;
             machine.ModNodePageState(machine.PagePgdat(page), NodeStatItem.NrFilePages, 1);
             machine.LruCacheAddPage(page);
+            if (DirtyEvery != 0 && _added % DirtyEvery == 0)
+                machine.SetPageDirtyFile(page);
             _added++;
         }
         return _added < _totalPages ? 0 : -1;
