@@ -129,3 +129,61 @@ public unsafe class KswapdTests
         Assert.Equal(KswapdPhase.Woken, m.KswapdPhaseOf(0));
     }
 }
+
+/// <summary>balance_pgdat reclaims only zones up to the classzone the waker asked for.</summary>
+public unsafe class KswapdClasszoneTests
+{
+    [Fact]
+    public void Kswapd_WokenForDma32_ReclaimsDma32AndBelow_SkippingNormalPages()
+    {
+        var d = new MachineDescription
+        {
+            Nodes =
+            [
+                new NodeDescription
+                {
+                    Zones =
+                    [
+                        new ZoneDescription { Type = ZoneType.Dma, StartPfn = 0, SpannedPages = 4096 },
+                        new ZoneDescription
+                        {
+                            Type = ZoneType.Dma32, StartPfn = 4096, SpannedPages = 0x100000 - 4096,
+                            Holes = [new PfnRange(32768, 0x100000 - 32768)],
+                        },
+                        new ZoneDescription { Type = ZoneType.Normal, StartPfn = 0x100000, SpannedPages = 32768 },
+                    ],
+                },
+            ],
+        };
+        using Machine m = Machine.Boot(d);
+        // Fill Normal, then DMA32, with page cache (GFP_HIGHUSER_MOVABLE prefers Normal and falls back downwards).
+        EntryTestKit.FillPageCache(m, 58000);
+        long normalFile = m.ZonePageState(0, ZoneType.Normal, ZoneStatItem.NrZoneInactiveFile);
+        long dma32File = m.ZonePageState(0, ZoneType.Dma32, ZoneStatItem.NrZoneInactiveFile);
+        Assert.True(normalFile > 20000 && dma32File > 20000);
+        // Put kswapd back to sleep as it would be, then wake it for a DMA32 request (classzone_idx 1).
+        while (m.KswapdPhaseOf(0) != KswapdPhase.FullSleep)
+        {
+            m.RunKswapdStep(0);
+            if (m.KswapdPhaseOf(0) == KswapdPhase.ShortSleep)
+                m.KswapdShortSleepTimeout(0, m.KswapdTimerGeneration(0));
+        }
+        Zone* dma32 = m.ZoneOf(0, ZoneType.Dma32);
+        while (Machine.PgdatBalanced(m.NodeData(0), 0, 1))
+            Assert.True(m.AllocPage(Gfp.Kernel | Gfp.Dma32) != null);
+        m.WakeupKswapd(dma32, Gfp.Kernel | Gfp.Dma32, 0, 1);
+        Assert.Equal(KswapdPhase.Woken, m.KswapdPhaseOf(0));
+        normalFile = m.ZonePageState(0, ZoneType.Normal, ZoneStatItem.NrZoneInactiveFile);
+        long skippedBefore = m.VmEvent(VmEventItem.PgskipNormal);
+        m.RunKswapdStep(0);
+        // sc.reclaim_idx = classzone_idx: only DMA32 and DMA pages may be reclaimed; Normal pages met on the LRU are
+        // skipped (PGSKIP_NORMAL) and put back.
+        Assert.Equal(1, m.KswapdScanControl(0)->ReclaimIdx);
+        while (m.KswapdPhaseOf(0) == KswapdPhase.Balancing)
+            m.RunKswapdStep(0);
+        Assert.Equal(normalFile, m.ZonePageState(0, ZoneType.Normal, ZoneStatItem.NrZoneInactiveFile));
+        Assert.True(m.VmEvent(VmEventItem.PgskipNormal) > skippedBefore);
+        Assert.True(m.VmEvent(VmEventItem.PgstealKswapd) > 0);
+        Assert.True(Machine.PgdatBalanced(m.NodeData(0), 0, 1));
+    }
+}
