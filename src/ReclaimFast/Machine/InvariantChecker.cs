@@ -57,6 +57,7 @@ internal static unsafe class InvariantChecker
     public static void Check(Machine m)
     {
         Classify(m);
+        Mm.Rmap.RmapChecker.Check(m); // page tables, rmap, rss, anon_vmas, swap slots (Mm/Rmap)
         // The LRU part (vmscan issue): lists agree with their counters and with each page's flags.
         if (m.CheckLruInvariants() is string lru)
             throw new InvariantViolationException(0, lru);

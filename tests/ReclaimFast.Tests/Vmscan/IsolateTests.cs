@@ -107,8 +107,8 @@ public unsafe class IsolateTests
         ListHead dst;
         ListHead.Init(&dst);
         LruTestKit.IsolateAll(m, LruList.InactiveFile, &dst, &sc);
-        a->RefCount--;                                     // the cache let go meanwhile (truncation)
-        a->Mapping = 0;
+        m.__DeleteFromPageCache(a, 0);                     // truncated meanwhile: the cache lets go
+        m.PutPage(a);
         ulong moved = m.MovePagesToLru(LruTestKit.NodeLruvec(m), &dst);
         Assert.Equal(1UL, moved);
         Assert.Equal(new[] { Pfn(m, a) }, LruTestKit.Pfns(m, &dst));   // left for the caller to free

@@ -112,7 +112,7 @@ public unsafe class LruAgingTests
     public void NewAnonPage_GoesActive_OrUnevictableInLockedVma()
     {
         using Machine m = LruTestKit.Small();
-        nint anonVma = LruTestKit.FakeMapping(m);
+        nint anonVma = LruTestKit.FakeAnonVma(m);
         Page* a = m.AllocPages(Gfp.HighUserMovable, 0, -1);
         a->Mapping = (ulong)anonVma | PageMappingAnon;
         SetPageSwapBacked(a);
@@ -198,7 +198,7 @@ public unsafe class LruAgingTests
     public void MarkPageLazyfree_MovesAnonToInactiveFileAsNotSwapBacked()
     {
         using Machine m = LruTestKit.Small();
-        nint anonVma = LruTestKit.FakeMapping(m);
+        nint anonVma = LruTestKit.FakeAnonVma(m);
         Page* p = LruTestKit.AddAnonPage(m, anonVma, active: true);
         m.LruAddDrain();
         SetPageReferenced(p);
@@ -219,7 +219,7 @@ public unsafe class LruAgingTests
         Page* p = LruTestKit.AddFilePage(m, mapping, 0);
         SetPageActive(p);
         m.LruAddDrain();
-        p->Mapping = 0;                                       // as if deleted from the page cache
+        m.__DeleteFromPageCache(p, 0);                        // truncation: out of the cache, then its reference
         m.PutPage(p);
         Assert.Equal(0, Len(m, LruList.ActiveFile));
         Assert.Equal(free0, m.ZonePageState(0, ZoneType.Dma32, ZoneStatItem.NrFreePages) + m.ZonePcpCount(0, ZoneType.Dma32, 0));

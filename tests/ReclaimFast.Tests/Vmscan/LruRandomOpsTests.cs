@@ -23,7 +23,7 @@ public unsafe class LruRandomOpsTests
     {
         using Machine m = LruTestKit.Small(pages: 16384, cpus: 2);
         nint mapping = LruTestKit.FakeMapping(m);
-        nint anonVma = LruTestKit.FakeMapping(m);
+        nint anonVma = LruTestKit.FakeAnonVma(m);
         var rng = new Random(seed);
         var live = new List<ulong>();
         ulong index = 0;
@@ -76,8 +76,9 @@ public unsafe class LruRandomOpsTests
                     {
                         // Truncate/unmap: the last reference goes; put_page takes it off the LRU.
                         if (!PageAnon(p))
-                            m.ModNodePageState(m.NodeData(0), NodeStatItem.NrFilePages, -1);
-                        p->Mapping = 0;
+                            m.__DeleteFromPageCache(p, 0);
+                        else
+                            p->Mapping = 0;
                         m.PutPage(p);
                         live.Remove(m.PageToPfn(p));
                     }

@@ -15,22 +15,29 @@ internal static unsafe class LruTestKit
     /// <summary>A one-node machine with DMA (pfn 0..4095) and DMA32 (the rest), 1 CPU unless told.</summary>
     public static Machine Small(ulong pages = 65536, int cpus = 1) => Machine.Boot(MachineDescription.Uniform(1, pages, cpus));
 
-    /// <summary>A stand-in <c>address_space*</c> (native, 64-byte aligned, so tag bits are clear).</summary>
-    public static nint FakeMapping(Machine m) => (nint)m.Heap.Alloc(64);
+    /// <summary>A real file (2^20 pages by default): its page cache's <c>address_space*</c> is the tests' mapping.</summary>
+    public static nint FakeMapping(Machine m, ulong pages = 1UL << 20) => (nint)m.CreateFile(pages)->FMapping;
 
     /// <summary>
-    /// A page-cache page as add_to_page_cache_lru leaves it after the caller's put_page: one reference (the cache's),
-    /// NR_FILE_PAGES counted, queued on this CPU's lru_add pagevec (call <c>LruAddDrain</c> to land it).
+    /// A stand-in <c>anon_vma*</c> for anonymous pages no PTE maps (so no rmap walk ever reads it): native, 64-byte
+    /// aligned, zeroed.
+    /// </summary>
+    public static nint FakeAnonVma(Machine m) => (nint)m.Heap.Alloc(64);
+
+    /// <summary>
+    /// A page-cache page as <c>add_to_page_cache_lru</c> + readpage leave it after the reader's put_page: one
+    /// reference (the cache's), NR_FILE_PAGES counted, queued on this CPU's lru_add pagevec (call
+    /// <c>LruAddDrain</c> to land it; the pagevec holds a second reference until then).
     /// </summary>
     public static Page* AddFilePage(Machine m, nint mapping, ulong index, uint gfp = Gfp.HighUserMovable)
     {
         Page* page = m.AllocPages(gfp, 0, -1);
         if (page == null)
             throw new InvalidOperationException("out of memory in test setup");
-        page->Mapping = (ulong)mapping;
-        page->Index = index;
-        m.ModNodePageState(m.PagePgdat(page), NodeStatItem.NrFilePages, 1);
-        m.LruCacheAddPage(page);        // the allocation's reference stands for the cache's; the pagevec takes its own
+        m.AddToPageCacheLru(page, (Mm.Filemap.AddressSpace*)mapping, index);
+        SetPageUptodate(page);
+        ClearPageLocked(page);
+        m.PutPage(page);
         return page;
     }
 

@@ -17,7 +17,7 @@ public unsafe class ShrinkNodeTests
     {
         using Machine m = LruTestKit.Small();
         nint mapping = LruTestKit.FakeMapping(m);
-        nint anonVma = LruTestKit.FakeMapping(m);
+        nint anonVma = LruTestKit.FakeAnonVma(m);
         for (int i = 0; i < 64; i++)
             LruTestKit.AddAnonPage(m, anonVma, active: false);
         for (int i = 0; i < 256; i++)
@@ -59,7 +59,7 @@ public unsafe class ShrinkNodeTests
     public void ActiveAnonTargetAlone_DoesNotKeepTheLoopAlive_ButAnonIsRebalanced()
     {
         using Machine m = LruTestKit.Small();
-        nint anonVma = LruTestKit.FakeMapping(m);
+        nint anonVma = LruTestKit.FakeAnonVma(m);
         for (int i = 0; i < 100; i++)
             LruTestKit.AddAnonPage(m, anonVma, active: true);
         m.LruAddDrain();

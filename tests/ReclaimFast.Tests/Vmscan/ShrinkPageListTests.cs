@@ -173,7 +173,7 @@ public unsafe class ShrinkPageListTests
     public void AnonPage_WithoutSwapSpace_IsActivated()
     {
         using Machine m = LruTestKit.Small();
-        nint anonVma = LruTestKit.FakeMapping(m);
+        nint anonVma = LruTestKit.FakeAnonVma(m);
         Page* p = LruTestKit.AddAnonPage(m, anonVma, active: false);
         m.LruAddDrain();
         ScanControl sc = LruTestKit.DirectReclaimSc();
@@ -188,7 +188,7 @@ public unsafe class ShrinkPageListTests
     public void AnonPage_WithoutGfpIo_IsKeptNotActivated()
     {
         using Machine m = LruTestKit.Small();
-        nint anonVma = LruTestKit.FakeMapping(m);
+        nint anonVma = LruTestKit.FakeAnonVma(m);
         Page* p = LruTestKit.AddAnonPage(m, anonVma, active: false);
         m.LruAddDrain();
         ScanControl sc = LruTestKit.DirectReclaimSc(Gfp.NoIo);
@@ -201,7 +201,7 @@ public unsafe class ShrinkPageListTests
     public void LazyfreePage_Clean_IsFreed_Dirty_IsKept()
     {
         using Machine m = LruTestKit.Small();
-        nint anonVma = LruTestKit.FakeMapping(m);
+        nint anonVma = LruTestKit.FakeAnonVma(m);
         Page* clean = LruTestKit.AddAnonPage(m, anonVma, active: false);
         Page* dirty = LruTestKit.AddAnonPage(m, anonVma, active: false);
         m.LruAddDrain();

@@ -1,49 +1,46 @@
 using System.Runtime.CompilerServices;
-using ReclaimFast.Mm.PageAlloc;
+using ReclaimFast.Mm.Filemap;
+using ReclaimFast.Mm.Rmap;
+using ReclaimFast.Mm.Swap;
 using ReclaimFast.Mm.Types;
 using static ReclaimFast.Mm.Types.PageOps;
 
 namespace ReclaimFast;
 
-// ---------------------------------------------------------------------------------------------------------------
-// RMAP / SWAP / PAGE-CACHE SEAMS. Reclaim's calls into the reverse map, the swap cache and the page cache (the rmap
-// branch, issue 3) go through these methods and nowhere else. Until that branch is merged they do what v5.4 does
-// for pages that are in no page table, no swap cache and no xarray; after the merge they forward to it.
-// ---------------------------------------------------------------------------------------------------------------
+// Reclaim's calls into the reverse map, the swap cache and the page cache go through these methods and nowhere
+// else, so the vmscan code reads like vmscan.c and the layers below can change behind one seam each.
 public sealed unsafe partial class Machine
 {
-    /// <summary><c>nr_swap_pages</c>: free swap slots (the rmap branch's swapfile owns it after the merge).</summary>
-    internal long NrSwapPages;
-
-    /// <summary><c>total_swap_pages</c>: configured swap slots.</summary>
-    internal long TotalSwapPages;
-
-    /// <summary><c>get_nr_swap_pages()</c>.</summary>
+    /// <summary><c>get_nr_swap_pages()</c>: free swap slots.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal long GetNrSwapPages() => NrSwapPages;
 
     /// <summary>
-    /// <c>page_referenced(page, is_locked, memcg, &amp;vm_flags)</c>: referencing VMAs. An unmapped page has none;
-    /// mapped pages need the rmap walk (rmap branch).
+    /// <c>page_referenced(page, is_locked, memcg, &amp;vm_flags)</c>: the number of VMAs whose PTEs referenced the
+    /// page (young bits test-and-cleared). Unmapped pages: 0 without a walk. The memcg filter is the memcg issue's.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int PageReferencedSeam(Page* page, bool isLocked, nint memcg, out ulong vmFlags)
     {
-        vmFlags = 0;
-        return 0;
+        if (!PageMapped(page) || PageRmapping(page) == null)
+        {
+            vmFlags = 0;
+            return 0;
+        }
+        return PageReferencedRmap(page, isLocked, out vmFlags);
     }
 
-    /// <summary><c>try_to_unmap(page, flags)</c>: true when no mapping is left (rmap branch walks the PTEs).</summary>
+    /// <summary><c>try_to_unmap(page, flags)</c>: true when no mapping is left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool TryToUnmapSeam(Page* page, uint flags) => !PageMapped(page);
+    internal bool TryToUnmapSeam(Page* page, uint flags) => TryToUnmap(page, (TtuFlags)flags);
 
-    /// <summary><c>add_to_swap(page)</c>: false (no swap device) until the rmap branch's swap slots are merged.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal bool AddToSwapSeam(Page* page) => false;
+    /// <summary><c>add_to_swap(page)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool AddToSwapSeam(Page* page) => AddToSwap(page);
 
-    /// <summary><c>try_to_free_swap(page)</c>: free the slot of a swap-cache page no PTE refers to (rmap branch).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal bool TryToFreeSwapSeam(Page* page) => false;
+    /// <summary><c>try_to_free_swap(page)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryToFreeSwapSeam(Page* page) => TryToFreeSwap(page);
 
     /// <summary>Stand-in for the swap address space returned by <c>page_mapping</c> of a swap-cache page.</summary>
     internal const nint SwapperSpaceMarker = 0x5a0;
@@ -62,34 +59,42 @@ public sealed unsafe partial class Machine
 
     /// <summary>
     /// <c>__delete_from_swap_cache</c> + <c>put_swap_page</c> as <c>__remove_mapping</c> does them (refcount already
-    /// frozen): the rmap branch's swap cache.
+    /// frozen, so no page reference is dropped).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void __DeleteFromSwapCacheSeam(Page* page)
     {
-        ClearPageSwapCache(page);
-        page->Private = 0;
-        ModNodePageState(PagePgdat(page), NodeStatItem.NrFilePages, -1);
+        SwpEntry entry = new(page->Private);
+        __DeleteFromSwapCache(page, entry);
+        PutSwapPage(entry);
     }
 
-    /// <summary>
-    /// <c>__delete_from_page_cache(page, shadow)</c>: unaccount (NR_FILE_PAGES) and clear <c>page->mapping</c>; the
-    /// rmap branch's xarray stores <paramref name="shadow"/> in the page's slot.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <summary><c>__delete_from_page_cache(page, shadow)</c>: the xarray slot keeps <paramref name="shadow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void __DeleteFromPageCacheSeam(Page* page, nint mapping, ulong shadow)
     {
-        ModNodePageState(PagePgdat(page), NodeStatItem.NrFilePages, -CompoundNr(page));
-        page->Mapping = 0;
+        if (PageDirty(page))
+            ClearPageDirtyForIo(page);      // account_page_cleaned (only reachable for truncation-like callers)
+        __DeleteFromPageCache(page, shadow);
     }
 
     /// <summary>
-    /// <c>mapping->a_ops->writepage(page, wbc)</c>: start asynchronous writeback (swap: <c>swap_writepage</c>, which
-    /// the rmap branch's swap slots complete with the content token) and unlock the page, as writepage does.
+    /// <c>mapping->a_ops->writepage(page, wbc)</c>: <c>swap_writepage</c> for swap-cache pages; for page cache the
+    /// emulated filesystem's writepage, which stores the page's token as the file's content. Both start
+    /// asynchronous writeback and unlock the page.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal void WritepageSeam(Page* page)
     {
+        if (PageSwapCache(page))
+        {
+            SwapWritepage(page);
+            return;
+        }
+        AddressSpace* mapping = (AddressSpace*)PageMappingFile(page);
+        Inode* inode = mapping->Host;
+        if (inode != null && page->Index < inode->SizePages)
+            inode->Token[page->Index] = ContentToken[PageToPfn(page)];
         SetPageWriteback(page);
         ClearPageLocked(page);
         QueuePendingIo(page);

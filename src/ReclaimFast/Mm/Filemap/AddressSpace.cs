@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+using ReclaimFast.Mm.Types;
+
+namespace ReclaimFast.Mm.Filemap;
+
+/// <summary>
+/// Mirrors <c>struct address_space</c> (include/linux/fs.h): a file's page cache. <see cref="IPages"/> maps
+/// a page offset to a <c>Page*</c> or to a shadow (value) entry left by eviction.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct AddressSpace
+{
+    /// <summary><c>host</c>.</summary>
+    public Inode* Host;
+    /// <summary><c>i_pages</c>: the page-cache index.</summary>
+    public XArray IPages;
+    /// <summary><c>gfp_mask</c>: for page-cache allocations.</summary>
+    public uint GfpMask;
+    /// <summary><c>flags</c>: AS_* bits.</summary>
+    public uint Flags;
+    /// <summary><c>i_mmap_writable</c>: VM_SHARED mappings.</summary>
+    public int IMmapWritable;
+    /// <summary><c>nrpages</c>: pages in the cache.</summary>
+    public ulong NrPages;
+    /// <summary><c>nrexceptional</c>: shadow (value) entries in the cache.</summary>
+    public ulong NrExceptional;
+    /// <summary>
+    /// <c>i_mmap</c>: every VMA mapping this file. Simplification: list sorted by <c>vm_pgoff</c>, ties in
+    /// insertion order, filtered by overlap (the kernel's interval tree visits in that order too).
+    /// </summary>
+    public ListHead IMmap;
+}
+
+/// <summary>
+/// Mirrors the part of <c>struct inode</c> the page cache needs: size and the embedded <c>i_data</c>. The file's
+/// contents are one token per page offset (<see cref="Token"/>), the truth a page read from disk gets.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct Inode
+{
+    /// <summary><c>i_ino</c>.</summary>
+    public ulong Ino;
+    /// <summary><c>i_size</c> in pages.</summary>
+    public ulong SizePages;
+    /// <summary><c>i_count</c>.</summary>
+    public int Count;
+    /// <summary>Content token per page offset (length <see cref="SizePages"/>).</summary>
+    public ulong* Token;
+    /// <summary><c>i_data</c>; <c>i_mapping</c> points here.</summary>
+    public AddressSpace IData;
+}
+
+/// <summary>Mirrors the part of <c>struct file</c> a mapping needs.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct File
+{
+    /// <summary><c>f_inode</c>.</summary>
+    public Inode* FInode;
+    /// <summary><c>f_mapping</c>.</summary>
+    public AddressSpace* FMapping;
+    /// <summary><c>f_count</c>: the opener's reference plus one per VMA.</summary>
+    public long FCount;
+}

@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ReclaimFast.Mm.Filemap;
+
+/// <summary>
+/// Mirrors <c>struct xa_node</c> (include/linux/xarray.h): 64 slots, its shift (0 for a leaf), its offset in
+/// the parent, and the counts of non-null and value slots. Nodes come from a <see cref="NativePool{T}"/>,
+/// so inserting and deleting allocate nothing on the GC heap. Marks (tags) are not modelled yet.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct XaNode
+{
+    /// <summary>XA_CHUNK_SHIFT.</summary>
+    public const int ChunkShift = 6;
+    /// <summary>XA_CHUNK_SIZE.</summary>
+    public const int ChunkSize = 1 << ChunkShift;
+    /// <summary>XA_CHUNK_MASK.</summary>
+    public const int ChunkMask = ChunkSize - 1;
+
+    /// <summary><c>parent</c> (also the pool's free-list link while free).</summary>
+    public XaNode* Parent;
+    /// <summary><c>shift</c>: bits of the index below this node's slots.</summary>
+    public byte Shift;
+    /// <summary><c>offset</c>: slot number in the parent.</summary>
+    public byte Offset;
+    /// <summary><c>count</c>: non-null slots.</summary>
+    public byte Count;
+    /// <summary><c>nr_values</c>: value-entry slots.</summary>
+    public byte NrValues;
+    /// <summary><c>slots</c>.</summary>
+    public fixed ulong Slots[ChunkSize];
+}
+
+/// <summary>
+/// Mirrors <c>struct xarray</c> and the operations the page cache uses (lib/xarray.c): a radix tree from an
+/// index to an entry. Entries are a <c>Page*</c> (64-byte aligned, low bits 0), a value entry
+/// (<c>xa_mk_value</c>: bit 0 set — the page cache's shadow entries), or internally a node pointer | 2.
+/// Only index 0 may live in the head without a node, as in the kernel.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct XArray
+{
+    /// <summary><c>xa_head</c>.</summary>
+    public ulong Head;
+
+    /// <summary><c>xa_mk_value</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MkValue(ulong v) => (v << 1) | 1;
+
+    /// <summary><c>xa_to_value</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ToValue(ulong entry) => entry >> 1;
+
+    /// <summary><c>xa_is_value</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsValue(ulong entry) => (entry & 1) != 0;
+
+    /// <summary><c>xa_is_node</c>: an internal entry above the reserved range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsNode(ulong entry) => (entry & 3) == 2 && entry > 4096;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static XaNode* ToNode(ulong entry) => (XaNode*)(entry - 2);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MkNode(XaNode* node) => (ulong)node | 2;
+
+    /// <summary>Largest index a tree whose top node has <paramref name="shift"/> can hold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MaxIndex(int shift) => shift + XaNode.ChunkShift >= 64 ? ulong.MaxValue : (1UL << (shift + XaNode.ChunkShift)) - 1;
+
+    /// <summary>True when nothing is stored.</summary>
+    public readonly bool Empty => Head == 0;
+
+    /// <summary><c>xa_load</c>: the entry at <paramref name="index"/>, or 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly ulong Load(ulong index)
+    {
+        ulong entry = Head;
+        if (!IsNode(entry))
+            return index == 0 ? entry : 0;
+        XaNode* node = ToNode(entry);
+        if (index > MaxIndex(node->Shift))
+            return 0;
+        while (true)
+        {
+            entry = node->Slots[(int)(index >> node->Shift) & XaNode.ChunkMask];
+            if (node->Shift == 0)
+                return entry;
+            if (!IsNode(entry))
+                return 0;
+            node = ToNode(entry);
+        }
+    }
+
+    /// <summary>
+    /// <c>xa_store</c> / <c>xa_erase</c> (entry 0): stores and returns the old entry. Nodes are added as the
+    /// index needs them and freed (with the tree shrunk, <c>xas_shrink</c>) when they empty.
+    /// </summary>
+    public ulong Store(ulong index, ulong entry, ref NativePool<XaNode> pool)
+    {
+        Debug.Assert(!IsNode(entry), "user entries must not look like internal node entries");
+        if (entry == 0)
+            return Erase(index, ref pool);
+        // Grow upward until the top covers index (xas_expand).
+        while (true)
+        {
+            ulong head = Head;
+            if (head == 0 && index == 0)
+            {
+                Head = entry;
+                return 0;
+            }
+            if (IsNode(head) && index <= MaxIndex(ToNode(head)->Shift))
+                break;
+            if (!IsNode(head) && head != 0 && index == 0)
+            {
+                Head = entry;
+                return head;
+            }
+            XaNode* top = pool.Alloc();
+            if (head == 0)
+            {
+                top->Shift = 0;
+            }
+            else if (IsNode(head))
+            {
+                XaNode* child = ToNode(head);
+                top->Shift = (byte)(child->Shift + XaNode.ChunkShift);
+                top->Slots[0] = head;
+                top->Count = 1;
+                child->Parent = top;
+                child->Offset = 0;
+            }
+            else
+            {
+                top->Shift = 0;
+                top->Slots[0] = head;
+                top->Count = 1;
+                top->NrValues = (byte)(IsValue(head) ? 1 : 0);
+            }
+            Head = MkNode(top);
+        }
+        // Descend, creating nodes (xas_create).
+        XaNode* node = ToNode(Head);
+        while (node->Shift != 0)
+        {
+            int off = (int)(index >> node->Shift) & XaNode.ChunkMask;
+            ulong next = node->Slots[off];
+            if (next == 0)
+            {
+                XaNode* child = pool.Alloc();
+                child->Shift = (byte)(node->Shift - XaNode.ChunkShift);
+                child->Parent = node;
+                child->Offset = (byte)off;
+                node->Slots[off] = MkNode(child);
+                node->Count++;
+                node = child;
+            }
+            else
+            {
+                node = ToNode(next);
+            }
+        }
+        int slot = (int)index & XaNode.ChunkMask;
+        ulong old = node->Slots[slot];
+        node->Slots[slot] = entry;
+        if (old == 0)
+            node->Count++;
+        node->NrValues = (byte)(node->NrValues + (IsValue(entry) ? 1 : 0) - (IsValue(old) ? 1 : 0));
+        return old;
+    }
+
+    private ulong Erase(ulong index, ref NativePool<XaNode> pool)
+    {
+        ulong head = Head;
+        if (!IsNode(head))
+        {
+            if (index != 0)
+                return 0;
+            Head = 0;
+            return head;
+        }
+        XaNode* node = ToNode(head);
+        if (index > MaxIndex(node->Shift))
+            return 0;
+        while (node->Shift != 0)
+        {
+            ulong next = node->Slots[(int)(index >> node->Shift) & XaNode.ChunkMask];
+            if (!IsNode(next))
+                return 0;
+            node = ToNode(next);
+        }
+        int slot = (int)index & XaNode.ChunkMask;
+        ulong old = node->Slots[slot];
+        if (old == 0)
+            return 0;
+        node->Slots[slot] = 0;
+        node->Count--;
+        if (IsValue(old))
+            node->NrValues--;
+        // xas_delete_node: free emptied nodes upward.
+        while (node->Count == 0)
+        {
+            XaNode* parent = node->Parent;
+            if (parent == null)
+            {
+                Head = 0;
+                pool.Free(node);
+                return old;
+            }
+            parent->Slots[node->Offset] = 0;
+            parent->Count--;
+            pool.Free(node);
+            node = parent;
+        }
+        Shrink(ref pool);
+        return old;
+    }
+
+    /// <summary><c>xas_shrink</c>: drop top nodes whose only entry is in slot 0.</summary>
+    private void Shrink(ref NativePool<XaNode> pool)
+    {
+        while (IsNode(Head))
+        {
+            XaNode* node = ToNode(Head);
+            if (node->Count != 1)
+                return;
+            ulong entry = node->Slots[0];
+            if (entry == 0)
+                return;
+            if (!IsNode(entry) && node->Shift != 0)
+                return;
+            if (IsNode(entry))
+                ToNode(entry)->Parent = null;
+            Head = entry;
+            pool.Free(node);
+        }
+    }
+
+    /// <summary>
+    /// <c>xa_find</c>: the first non-null entry at an index ≥ <paramref name="index"/>; updates
+    /// <paramref name="index"/> to it. Returns 0 when there is none.
+    /// </summary>
+    public readonly ulong Find(ref ulong index)
+    {
+        ulong head = Head;
+        if (!IsNode(head))
+        {
+            if (head != 0 && index == 0)
+                return head;
+            return 0;
+        }
+        XaNode* top = ToNode(head);
+        if (index > MaxIndex(top->Shift))
+            return 0;
+        return FindIn(top, ref index);
+    }
+
+    private static ulong FindIn(XaNode* node, ref ulong index)
+    {
+        int first = (int)(index >> node->Shift) & XaNode.ChunkMask;
+        ulong baseIndex = node->Shift + XaNode.ChunkShift >= 64 ? 0 : index & ~((1UL << (node->Shift + XaNode.ChunkShift)) - 1);
+        for (int off = first; off < XaNode.ChunkSize; off++)
+        {
+            ulong entry = node->Slots[off];
+            if (entry == 0)
+                continue;
+            ulong slotBase = baseIndex + ((ulong)off << node->Shift);
+            ulong start = off == first ? index : slotBase;
+            if (node->Shift == 0)
+            {
+                index = slotBase;
+                return entry;
+            }
+            ulong sub = start;
+            ulong found = FindIn(ToNode(entry), ref sub);
+            if (found != 0)
+            {
+                index = sub;
+                return found;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary><c>xa_destroy</c>: frees every node (entries are the caller's).</summary>
+    public void Destroy(ref NativePool<XaNode> pool)
+    {
+        if (IsNode(Head))
+            FreeTree(ToNode(Head), ref pool);
+        Head = 0;
+    }
+
+    private static void FreeTree(XaNode* node, ref NativePool<XaNode> pool)
+    {
+        if (node->Shift != 0)
+        {
+            for (int i = 0; i < XaNode.ChunkSize; i++)
+            {
+                if (IsNode(node->Slots[i]))
+                    FreeTree(ToNode(node->Slots[i]), ref pool);
+            }
+        }
+        pool.Free(node);
+    }
+}
