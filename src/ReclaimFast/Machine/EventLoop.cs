@@ -59,7 +59,8 @@ internal enum EntryEvent
 /// The execution model (a deliberate simplification of the kernel's): time is simulated in jiffies (HZ configurable,
 /// default 250) and advances by one jiffy per scheduled step, plus whatever a step sleeps inside reclaim
 /// (<c>congestion_wait</c>, <c>throttle_direct_reclaim</c>): such sleeps advance simulated time and are counted, but
-/// never switch tasks mid-step. A step runs to completion as plain method calls: a workload step is one access or
+/// never switch tasks mid-step. Reads a step issues (page-cache and swap-in latency, <c>IoJiffiesPending</c>) make the
+/// task sleep that long after its step. A step runs to completion as plain method calls: a workload step is one access or
 /// allocation burst including the direct reclaim it triggers; a kswapd step is one <c>kswapd_try_to_sleep</c> decision
 /// or one priority iteration of <c>balance_pgdat</c>, so workload steps interleave with kswapd's priority loop and the
 /// two compete for pages. <c>wakeup_kswapd</c> only makes kswapd runnable. Timers (kswapd's HZ/10 short sleep, task
@@ -225,8 +226,13 @@ public sealed unsafe partial class Machine
         uint savedFlags = _currentTaskFlags;
         _currentCpu = task.PinnedCpu >= 0 ? task.PinnedCpu : (int)(NextRandom() % (ulong)_nrCpus);
         _currentTaskFlags = task.Flags;
+        IoJiffiesPending = 0;
         long r = task.Step(this);
         task.Flags = _currentTaskFlags;
+        // Reads (page cache, swap-in) issued by the step: the task waits for them before it runs again.
+        if (r == 0 && IoJiffiesPending > 0)
+            r = IoJiffiesPending;
+        IoJiffiesPending = 0;
         task.StepsRun++;
         _currentTaskFlags = savedFlags;
         _currentCpu = savedCpu;

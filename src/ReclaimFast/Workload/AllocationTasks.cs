@@ -5,16 +5,17 @@ using ReclaimFast.Mm.Types;
 namespace ReclaimFast.Workload;
 
 /// <summary>
-/// A workload task that reads a file into the page cache: each step adds <c>burst</c> pages as
-/// <c>add_to_page_cache_lru</c> leaves them (one reference, NR_FILE_PAGES, on the lru_add pagevec). The file's
-/// address_space is a native stand-in until the page-cache issue. Exits after <c>totalPages</c> pages.
+/// A workload task that reads a file sequentially into the page cache: each step reads <c>burst</c> pages
+/// (<c>page_cache_alloc</c>, <c>add_to_page_cache_lru</c>, <c>->readpage</c> bringing in the file's content token,
+/// unlock, the reader's <c>put_page</c>), paying the page-cache read latency. Exits after <c>totalPages</c> pages.
 /// </summary>
 public sealed unsafe class PageCacheFillTask : EmulatedTask
 {
     private readonly long _totalPages;
     private readonly int _burst;
     private readonly uint _gfp;
-    private nint _mapping;
+    private Mm.Filemap.AddressSpace* _mapping;
+    private Mm.Filemap.Inode* _inode;
     private long _added;
 
     /// <summary>Creates the task.</summary>
@@ -39,8 +40,12 @@ public sealed unsafe class PageCacheFillTask : EmulatedTask
     /// <inheritdoc />
     protected internal override long Step(Machine machine)
     {
-        if (_mapping == 0)
-            _mapping = (nint)machine.Heap.Alloc(64);
+        if (_mapping == null)
+        {
+            Mm.Filemap.File* file = machine.CreateFile((ulong)_totalPages);
+            _mapping = file->FMapping;
+            _inode = file->FInode;
+        }
         for (int i = 0; i < _burst && _added < _totalPages; i++)
         {
             Page* page = machine.AllocPages(_gfp, 0, -1);
@@ -49,12 +54,15 @@ public sealed unsafe class PageCacheFillTask : EmulatedTask
                 Failures++;
                 return -1;
             }
-            page->Mapping = (ulong)_mapping;
-            page->Index = (ulong)_added;
-            machine.ModNodePageState(machine.PagePgdat(page), NodeStatItem.NrFilePages, 1);
-            machine.LruCacheAddPage(page);
+            machine.AddToPageCacheLru(page, _mapping, (ulong)_added);
+            // ->readpage: the read brings in the file's content.
+            machine.IoJiffiesPending += machine.PageCacheReadLatencyJiffies;
+            machine.ContentToken[machine.PageToPfn(page)] = _inode->Token[_added];
+            PageOps.SetPageUptodate(page);
+            PageOps.ClearPageLocked(page);
             if (DirtyEvery != 0 && _added % DirtyEvery == 0)
                 machine.SetPageDirtyFile(page);
+            machine.PutPage(page);
             _added++;
         }
         return _added < _totalPages ? 0 : -1;

@@ -13,16 +13,16 @@ internal static unsafe class EntryTestKit
     /// <summary>Adds <paramref name="n"/> page-cache pages (allocating on the current CPU's node) and drains the pagevecs.</summary>
     public static void FillPageCache(Machine m, long n, int nid = -1)
     {
-        nint mapping = LruTestKit.FakeMapping(m);
+        nint mapping = LruTestKit.FakeMapping(m, (ulong)n);
         for (long i = 0; i < n; i++)
         {
             Page* page = m.AllocPages(Gfp.HighUserMovable, 0, nid);
             if (page == null)
                 throw new System.InvalidOperationException("allocation failed in test setup");
-            page->Mapping = (ulong)mapping;
-            page->Index = (ulong)i;
-            m.ModNodePageState(m.PagePgdat(page), NodeStatItem.NrFilePages, 1);
-            m.LruCacheAddPage(page);
+            m.AddToPageCacheLru(page, (Mm.Filemap.AddressSpace*)mapping, (ulong)i);
+            PageOps.SetPageUptodate(page);
+            PageOps.ClearPageLocked(page);
+            m.PutPage(page);
         }
         m.LruAddDrain();
     }
