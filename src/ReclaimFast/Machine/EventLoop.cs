@@ -8,7 +8,7 @@ namespace ReclaimFast;
 /// A cooperative emulated task (a process or thread of the workload). The scheduler calls <see cref="Step"/> once per
 /// scheduling decision with the task current on an emulated CPU.
 /// </summary>
-public abstract class EmulatedTask
+public abstract unsafe class EmulatedTask
 {
     /// <summary>Creates a task with a display name.</summary>
     protected EmulatedTask(string name) => Name = name;
@@ -30,6 +30,15 @@ public abstract class EmulatedTask
 
     internal bool Exited;
     internal bool Sleeping;
+
+    /// <summary>The process this task is (its <c>task_struct</c> with an mm), or null for tasks without one.</summary>
+    internal Mm.Memory.TaskStruct* KernelTask;
+
+    /// <summary>Whether the OOM killer killed this task.</summary>
+    public bool Killed { get; internal set; }
+
+    /// <summary>Whether the task has exited (finished or killed).</summary>
+    public bool HasExited => Exited;
 
     /// <summary>
     /// Runs one step to completion (one access or one allocation burst, including any direct reclaim it triggers).
@@ -53,6 +62,7 @@ internal enum EntryEvent
     Schedule,
     Timer,
     AllocFail,
+    OomKill,
 }
 
 /// <summary>
@@ -227,6 +237,8 @@ public sealed unsafe partial class Machine
         _currentCpu = task.PinnedCpu >= 0 ? task.PinnedCpu : (int)(NextRandom() % (ulong)_nrCpus);
         _currentTaskFlags = task.Flags;
         IoJiffiesPending = 0;
+        _currentTaskStruct = task.KernelTask;
+        _currentIsOomVictim = task.KernelTask != null && task.KernelTask->OomVictim;
         long r = task.Step(this);
         task.Flags = _currentTaskFlags;
         // Reads (page cache, swap-in) issued by the step: the task waits for them before it runs again.
@@ -236,9 +248,22 @@ public sealed unsafe partial class Machine
         task.StepsRun++;
         _currentTaskFlags = savedFlags;
         _currentCpu = savedCpu;
+        // A task the OOM killer chose while it ran dies on its way back to user mode.
+        if (task.KernelTask != null && task.KernelTask->OomVictim)
+        {
+            task.Killed = true;
+            r = -1;
+        }
+        _currentTaskStruct = null;
+        _currentIsOomVictim = false;
         if (r < 0)
         {
             task.Exited = true;
+            if (task.KernelTask != null)
+            {
+                Exit(task.KernelTask);   // do_exit: the address space goes
+                task.KernelTask = null;
+            }
         }
         else if (r > 0)
         {

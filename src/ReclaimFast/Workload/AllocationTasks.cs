@@ -112,3 +112,65 @@ public sealed unsafe class PinnedAllocTask : EmulatedTask
         return _held < _totalPages ? 0 : -1;
     }
 }
+
+/// <summary>
+/// A process that maps <c>pages</c> of anonymous memory and writes it, <c>burst</c> pages a step, sweeping the region
+/// <c>passes</c> times (later passes find pages resident, or swapped out and fault them back). It exits when done,
+/// freeing its memory; a fault that cannot get memory (VM_FAULT_OOM) ends it too.
+/// </summary>
+public sealed unsafe class AnonTouchTask : EmulatedTask
+{
+    private readonly long _pages;
+    private readonly int _burst;
+    private readonly int _passes;
+    private readonly short _oomScoreAdj;
+    private ulong _base;
+    private long _next;
+
+    /// <summary>Creates the task; <paramref name="oomScoreAdj"/> is its <c>oom_score_adj</c> (−1000..1000).</summary>
+    public AnonTouchTask(string name, long pages, int burst, int passes = 1, short oomScoreAdj = 0) : base(name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pages);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(burst);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(passes);
+        if (oomScoreAdj < -1000 || oomScoreAdj > 1000)
+            throw new ArgumentOutOfRangeException(nameof(oomScoreAdj), oomScoreAdj, "oom_score_adj is -1000..1000");
+        _pages = pages;
+        _burst = burst;
+        _passes = passes;
+        _oomScoreAdj = oomScoreAdj;
+    }
+
+    /// <summary>Page writes done so far.</summary>
+    public long Writes => _next;
+
+    /// <summary>Whether a fault failed with VM_FAULT_OOM.</summary>
+    public bool FaultOom { get; private set; }
+
+    /// <inheritdoc />
+    protected internal override long Step(Machine machine)
+    {
+        if (KernelTask == null)
+        {
+            KernelTask = machine.CreateTask();
+            KernelTask->OomScoreAdj = _oomScoreAdj;
+            machine.CurrentTaskStruct = KernelTask;
+            _base = machine.DoMmap(KernelTask, 0, (ulong)_pages * Pfn.PageSize, Mm.Memory.VmFlags.Read | Mm.Memory.VmFlags.Write,
+                Mm.Memory.MapFlags.Private | Mm.Memory.MapFlags.Anonymous);
+        }
+        long end = _pages * _passes;
+        for (int i = 0; i < _burst && _next < end; i++)
+        {
+            ulong address = _base + (ulong)(_next % _pages) * Pfn.PageSize;
+            if (machine.Access(KernelTask, address, write: true) == Mm.Memory.AccessResult.OutOfMemory)
+            {
+                FaultOom = true;
+                return -1;
+            }
+            _next++;
+            if (KernelTask->OomVictim)
+                return -1;      // SIGKILL pending: the task dies on return to user mode
+        }
+        return _next < end ? 0 : -1;
+    }
+}

@@ -319,17 +319,4 @@ public sealed unsafe partial class Machine
         }
         return page;
     }
-
-    /// <summary>
-    /// Seam for <c>out_of_memory</c> (mm/oom_kill.c) until the OOM issue: no victim selection yet, so no kill and
-    /// false (the kernel would kill the highest-badness task, or panic with none). Departure: for a !__GFP_FS request
-    /// the kernel returns true without killing, counting on other tasks to make progress; within one emulated step
-    /// nothing else runs, so that would loop forever — false here too.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal bool OutOfMemory(uint gfpMask, int order)
-    {
-        _oomInvocations++;
-        return false;
-    }
 }
