@@ -68,15 +68,16 @@ internal enum EntryEvent
 /// <summary>
 /// The execution model (a deliberate simplification of the kernel's): time is simulated in jiffies (HZ configurable,
 /// default 250) and advances by one jiffy per scheduled step, plus whatever a step sleeps inside reclaim
-/// (<c>congestion_wait</c>, <c>throttle_direct_reclaim</c>): such sleeps advance simulated time and are counted, but
-/// never switch tasks mid-step. Reads a step issues (page-cache and swap-in latency, <c>IoJiffiesPending</c>) make the
-/// task sleep that long after its step. A step runs to completion as plain method calls: a workload step is one access or
-/// allocation burst including the direct reclaim it triggers; a kswapd step is one <c>kswapd_try_to_sleep</c> decision
-/// or one priority iteration of <c>balance_pgdat</c>, so workload steps interleave with kswapd's priority loop and the
-/// two compete for pages. <c>wakeup_kswapd</c> only makes kswapd runnable. Timers (kswapd's HZ/10 short sleep, task
-/// sleeps, writeback completion) are ordered by (jiffies, sequence number). The scheduler picks uniformly among the
-/// runnable tasks (kswapds by node, then workload tasks by pid) with the machine's one seeded RNG and places the task
-/// on an emulated CPU (kswapd on its node's first CPU). No wall clock is read.
+/// (<c>congestion_wait</c>, <c>throttle_direct_reclaim</c>): such sleeps advance simulated time and are counted, and
+/// writes falling due meanwhile complete (completions are interrupts), but they never switch tasks mid-step. Reads a
+/// step issues (page-cache and swap-in latency, <c>IoJiffiesPending</c>) make the task sleep that long after its step.
+/// A step runs to completion as plain method calls: a workload step is one access or allocation burst including the
+/// direct reclaim it triggers; a kswapd step is one <c>kswapd_try_to_sleep</c> decision or one priority iteration of
+/// <c>balance_pgdat</c>, so workload steps interleave with kswapd's priority loop and the two compete for pages.
+/// <c>wakeup_kswapd</c> only makes kswapd runnable. Timers (kswapd's HZ/10 short sleep, task sleeps, writeback
+/// completion) are ordered by (jiffies, sequence number). The scheduler picks uniformly among the runnable tasks
+/// (kswapds by node, then workload tasks by pid) with the machine's one seeded RNG and places the task on an emulated
+/// CPU (kswapd on its node's first CPU). No wall clock is read.
 /// </summary>
 public sealed unsafe partial class Machine
 {
@@ -101,6 +102,8 @@ public sealed unsafe partial class Machine
     private int _nrTasks;
     private int[] _runnable = new int[16];
     private bool _ioTimerArmed;
+    private ulong _ioTimerExpires;
+    private ulong _ioTimerGen;
     private int _ioLatencyJiffies = 5;
     private long _simulatedSleeps;
     private ulong _eventDigest = 14695981039346656037UL;
@@ -192,7 +195,8 @@ public sealed unsafe partial class Machine
         if (_pendingIoCount != 0 && !_ioTimerArmed)
         {
             _ioTimerArmed = true;
-            AddTimer(_jiffies + (ulong)_ioLatencyJiffies, TimerIo, 0, 0);
+            _ioTimerExpires = _jiffies + (ulong)_ioLatencyJiffies;
+            AddTimer(_ioTimerExpires, TimerIo, 0, _ioTimerGen);
         }
         return true;
     }
@@ -318,7 +322,10 @@ public sealed unsafe partial class Machine
                     break;
                 case TimerIo:
                     // The block layer's completion: end_page_writeback on every write queued so far.
+                    if (t.Gen != _ioTimerGen)
+                        break;      // already completed during a sleep inside reclaim
                     _ioTimerArmed = false;
+                    _ioTimerGen++;
                     CompletePendingIo();
                     break;
             }
@@ -332,7 +339,19 @@ public sealed unsafe partial class Machine
     internal void SimulatedSleep(long timeout)
     {
         _simulatedSleeps++;
+        ulong start = _jiffies;
         _jiffies += (ulong)timeout;
+        // I/O completions are interrupts, not tasks: writes due by the end of the sleep complete during it.
+        if (_pendingIoCount != 0)
+        {
+            ulong due = _ioTimerArmed ? _ioTimerExpires : start + (ulong)_ioLatencyJiffies;
+            if (due <= _jiffies)
+            {
+                _ioTimerArmed = false;
+                _ioTimerGen++;
+                CompletePendingIo();
+            }
+        }
     }
 
     private void AddTimer(ulong expires, int kind, int arg, ulong gen)
