@@ -187,3 +187,43 @@ public unsafe class KswapdClasszoneTests
         Assert.True(Machine.PgdatBalanced(m.NodeData(0), 0, 1));
     }
 }
+
+/// <summary>Watermark-boost reclaim in balance_pgdat (v5.4): capped at DEF_PRIORITY − 2, no writeback, boost given back.</summary>
+public unsafe class KswapdBoostTests
+{
+    [Fact]
+    public void BoostedBalancedNode_ReclaimsTheBoost_PriorityStopsAt10_NoWritepage_BoostCleared()
+    {
+        using Machine m = LruTestKit.Small(65536);
+        EntryTestKit.FillPageCache(m, 40000);
+        Zone* dma32 = m.ZoneOf(0, ZoneType.Dma32);
+        Assert.True(Machine.PgdatBalanced(m.NodeData(0), 0, MmZone.MaxNrZones - 1));
+        // As steal_suitable_fallback's boost_watermark would leave it.
+        dma32->WatermarkBoost = 600;
+        Assert.True(Machine.PgdatBalanced(m.NodeData(0), 0, MmZone.MaxNrZones - 1));   // free is far above high + boost
+        m.WakeupKswapd(dma32, 0, 0, MmZone.MaxNrZones - 1);          // balanced but boosted: woken
+        Assert.Equal(KswapdPhase.Woken, m.KswapdPhaseOf(0));
+
+        var prios = new System.Collections.Generic.List<int>();
+        long stealBefore = m.VmEvent(VmEventItem.PgstealKswapd);
+        m.RunKswapdStep(0);
+        int guard = 0;
+        while (m.KswapdPhaseOf(0) == KswapdPhase.Balancing && guard++ < 1000)
+        {
+            prios.Add(m.KswapdScanControl(0)->Priority);
+            Assert.False(m.KswapdScanControl(0)->MayWritepage);  // !nr_boost_reclaim is false while boosted
+            Assert.False(m.KswapdScanControl(0)->MaySwap);
+            m.RunKswapdStep(0);
+        }
+        // Priorities 12 → 11 → 10 (raise_priority is true and progress is made), then held at DEF_PRIORITY - 2 = 10 for
+        // boosted reclaim while each iteration reclaims something, until the 600-page boost is reclaimed.
+        Assert.Equal(11, prios[0]);
+        Assert.Equal(10, prios[1]);
+        Assert.True(prios.Count > 3);
+        Assert.All(prios.GetRange(1, prios.Count - 1), p => Assert.Equal(10, p));
+        Assert.True(m.VmEvent(VmEventItem.PgstealKswapd) - stealBefore >= 600);
+        // out: the remembered boost is given back (watermark_boost -= min(boost, zone_boosts[i])).
+        Assert.Equal(0UL, dma32->WatermarkBoost);
+        Assert.Equal(0, m.NodeData(0)->KswapdFailures);
+    }
+}
