@@ -12,4 +12,5 @@ internal static class Categories
     public const string VmscanInactiveFile = "vmscan-inactive-file";
     public const string VmscanInactiveFileRandom = "vmscan-inactive-file-random";
     public const string VmscanActive = "vmscan-active";
+    public const string VmscanAnonSwap = "vmscan-anon-swap";
 }

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using ReclaimFast.Mm.Memory;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
 using ReclaimFast.Mm.Vmscan;
@@ -18,7 +19,7 @@ public unsafe class VmscanBenchmarks
 {
     private const int N = 65536;
     private Machine _m = null!;
-    private ulong _mapping;
+    private Mm.Filemap.AddressSpace* _mapping;
     private Page** _pages;
     private int* _perm;
 
@@ -26,7 +27,7 @@ public unsafe class VmscanBenchmarks
     public void Setup()
     {
         _m = Machine.Boot(MachineDescription.Uniform(1, 4 * N));
-        _mapping = (ulong)_m.Heap.Alloc(64);
+        _mapping = _m.CreateFile(N)->FMapping;
         _pages = (Page**)_m.Heap.AllocArray<nint>(N);
         _perm = _m.Heap.AllocArray<int>(N);
         var rng = new System.Random(42);
@@ -46,10 +47,7 @@ public unsafe class VmscanBenchmarks
     {
         for (int i = 0; i < N; i++)
         {
-            Page* p = _m.AllocPages(Gfp.HighUserMovable, 0, -1);
-            p->Mapping = _mapping;
-            p->Index = (ulong)i;
-            _pages[i] = p;
+            _pages[i] = _m.AllocPages(Gfp.HighUserMovable, 0, -1);
         }
     }
 
@@ -58,11 +56,7 @@ public unsafe class VmscanBenchmarks
     {
         AllocAll();
         for (int i = 0; i < N; i++)
-        {
-            if (active)
-                SetPageActive(_pages[i]);
-            _m.LruCacheAddPage(_pages[i]);
-        }
+            AddToCache(_pages[i], (ulong)i, active);
         _m.LruAddDrain();
     }
 
@@ -71,16 +65,27 @@ public unsafe class VmscanBenchmarks
     {
         AllocAll();
         for (int i = 0; i < N; i++)
-            _m.LruCacheAddPage(_pages[_perm[i]]);
+            AddToCache(_pages[_perm[i]], (ulong)i, false);
         _m.LruAddDrain();
     }
 
-    // Truncation-like release: drop the cache reference (put_page takes the page off the LRU and frees it).
+    // add_to_page_cache_lru as a read would do it (the reader's reference dropped again).
+    private void AddToCache(Page* page, ulong index, bool active)
+    {
+        if (active)
+            SetPageActive(page);
+        _m.AddToPageCacheLru(page, _mapping, index);
+        ClearPageLocked(page);
+        _m.PutPage(page);
+    }
+
+    // Truncation: delete from the page cache (no shadow), drop the cache's reference; put_page takes the page off
+    // the LRU and frees it.
     private void ReleaseAll()
     {
         for (int i = 0; i < N; i++)
         {
-            _pages[i]->Mapping = 0;
+            _m.__DeleteFromPageCache(_pages[i], 0);
             _m.PutPage(_pages[i]);
         }
     }
@@ -96,6 +101,9 @@ public unsafe class VmscanBenchmarks
         ulong reclaimed = 0;
         for (int done = 0; done < N; done += Vmscan.SwapClusterMax)
             reclaimed += _m.ShrinkInactiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.InactiveFile);
+        // Truncate the file's shadows so the next invocation's reads are not refaults.
+        for (int i = 0; i < N; i++)
+            _m.ClearShadowEntry(_mapping, (ulong)i);
         return reclaimed;
     }
 
@@ -158,5 +166,74 @@ public unsafe class VmscanBenchmarks
         for (int done = 0; done < N; done += Vmscan.SwapClusterMax)
             _m.ShrinkActiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.ActiveFile);
         ReleaseAll();
+    }
+}
+
+/// <summary>
+/// shrink_inactive_list over mapped anonymous pages (one mapping each) going to swap, per page: each invocation
+/// faults N pages into a fresh process and deactivates them (baseline: then exits); the measured method reclaims
+/// them all — add_to_swap, try_to_unmap, pageout (swap_writepage), the write completing, and the second pass that
+/// frees them — before the exit.
+/// </summary>
+[BenchmarkCategory(Categories.VmscanAnonSwap)]
+public unsafe class VmscanAnonSwapBenchmarks
+{
+    private const int N = 65536;
+    private Machine _m = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _m = Machine.Boot(MachineDescription.Uniform(1, 4 * N));
+        _m.SwapOn(2 * N);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _m.Dispose();
+
+    private TaskStruct* FaultAndDeactivate()
+    {
+        TaskStruct* t = _m.CreateTask();
+        ulong a = _m.DoMmap(t, 0, (ulong)N * 4096, VmFlags.Read | VmFlags.Write, MapFlags.Private | MapFlags.Anonymous);
+        for (int i = 0; i < N; i++)
+            _m.Access(t, a + (ulong)i * 4096, write: true);
+        ScanControl sc = Sc();
+        Lruvec* lv = &_m.NodeData(0)->Lruvec;
+        for (int done = 0; done < N; done += Vmscan.SwapClusterMax)
+            _m.ShrinkActiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.ActiveAnon);
+        return t;
+    }
+
+    private static ScanControl Sc()
+    {
+        ScanControl sc = default;
+        sc.GfpMask = Gfp.HighUserMovable;
+        sc.ReclaimIdx = (sbyte)Gfp.GfpZone(Gfp.HighUserMovable);
+        sc.MayUnmap = true;
+        sc.MaySwap = true;
+        sc.MayWritepage = true;
+        return sc;
+    }
+
+    /// <summary>Baseline: fault N anonymous pages, deactivate them, exit.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = N)]
+    public void FaultDeactivateExit() => _m.Exit(FaultAndDeactivate());
+
+    /// <summary>Fault, deactivate, reclaim all to swap (write, complete, free), exit.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    public ulong FaultDeactivateSwapOutExit()
+    {
+        TaskStruct* t = FaultAndDeactivate();
+        ScanControl sc = Sc();
+        Lruvec* lv = &_m.NodeData(0)->Lruvec;
+        ulong reclaimed = 0;
+        for (int done = 0; done < N; done += Vmscan.SwapClusterMax)
+            reclaimed += _m.ShrinkInactiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.InactiveAnon);
+        _m.CompletePendingIo();
+        _m.LruAddDrain();
+        for (int done = 0; done < N; done += Vmscan.SwapClusterMax)
+            reclaimed += _m.ShrinkInactiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.InactiveAnon);
+        _m.Exit(t);
+        return reclaimed;
     }
 }

@@ -127,7 +127,8 @@ public sealed record MachineDescription
     /// Node 0: DMA from pfn 1 to 16 MiB with the 640 KiB–1 MiB legacy hole, DMA32 to 4 GiB with the 1 GiB PCI hole
     /// above 3 GiB, Normal from 4 GiB to 9 GiB; node 1: Normal from 9 GiB to 17 GiB (RAM above the PCI hole is
     /// remapped past 4 GiB). Reserved: BIOS/trampoline pages in DMA, a 16 MiB kernel image at 16 MiB and 1 MiB of
-    /// ACPI tables below the PCI hole, and 2 MiB of firmware at the top of node 1.
+    /// ACPI tables below the PCI hole, and 2 MiB of firmware at the top of node 1. (The mem_map itself is host
+    /// memory here, so unlike on a real machine it takes no emulated RAM.)
     /// </summary>
     public static MachineDescription Default => new()
     {

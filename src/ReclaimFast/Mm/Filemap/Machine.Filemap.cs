@@ -57,7 +57,7 @@ public sealed unsafe partial class Machine
         GetPage(page);
         page->Mapping = (ulong)mapping;
         page->Index = offset;
-        ulong old = mapping->IPages.Store(offset, (ulong)page, ref _xaNodePool);
+        ulong old = mapping->IPages.Store(offset, (ulong)page, ref _xaNodePool, _pageCacheXaUpdate);
         ulong shadow = 0;
         if (old != 0)
         {
@@ -83,7 +83,7 @@ public sealed unsafe partial class Machine
     internal void __DeleteFromPageCache(Page* page, ulong shadow)
     {
         AddressSpace* mapping = (AddressSpace*)page->Mapping;
-        mapping->IPages.Store(page->Index, shadow, ref _xaNodePool);
+        mapping->IPages.Store(page->Index, shadow, ref _xaNodePool, _pageCacheXaUpdate);
         if (shadow != 0)
             mapping->NrExceptional++;
         page->Mapping = 0;

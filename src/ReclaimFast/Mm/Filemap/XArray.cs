@@ -31,6 +31,31 @@ public unsafe struct XaNode
     public byte NrValues;
     /// <summary><c>slots</c>.</summary>
     public fixed ulong Slots[ChunkSize];
+    /// <summary><c>array</c>: the xarray this node belongs to.</summary>
+    public XArray* Array;
+    /// <summary><c>private_list</c>: the workingset shadow-node list link (null/self when not on it).</summary>
+    public Types.ListHead PrivateList;
+}
+
+/// <summary>
+/// The <c>xa_update_node_t</c> callback of an <c>xa_state</c> (<c>mapping_set_update</c>): called with a node whose
+/// count or value count changed, and with count 0 just before a node is freed. The page cache passes
+/// <c>workingset_update_node</c>.
+/// </summary>
+public unsafe struct XaUpdate
+{
+    /// <summary>The callback: (node, <see cref="Context"/>).</summary>
+    public delegate*<XaNode*, void*, void> Fn;
+    /// <summary>Its context.</summary>
+    public void* Context;
+
+    /// <summary><c>xas_update</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Call(XaUpdate* update, XaNode* node)
+    {
+        if (update != null)
+            update->Fn(node, update->Context);
+    }
 }
 
 /// <summary>
@@ -99,11 +124,12 @@ public unsafe struct XArray
     /// <c>xa_store</c> / <c>xa_erase</c> (entry 0): stores and returns the old entry. Nodes are added as the
     /// index needs them and freed (with the tree shrunk, <c>xas_shrink</c>) when they empty.
     /// </summary>
-    public ulong Store(ulong index, ulong entry, ref NativePool<XaNode> pool)
+    public ulong Store(ulong index, ulong entry, ref NativePool<XaNode> pool, XaUpdate* update = null)
     {
         Debug.Assert(!IsNode(entry), "user entries must not look like internal node entries");
         if (entry == 0)
-            return Erase(index, ref pool);
+            return Erase(index, ref pool, update);
+        XArray* self = (XArray*)Unsafe.AsPointer(ref this);
         // Grow upward until the top covers index (xas_expand).
         while (true)
         {
@@ -121,6 +147,7 @@ public unsafe struct XArray
                 return head;
             }
             XaNode* top = pool.Alloc();
+            top->Array = self;
             if (head == 0)
             {
                 top->Shift = 0;
@@ -140,6 +167,7 @@ public unsafe struct XArray
                 top->Slots[0] = head;
                 top->Count = 1;
                 top->NrValues = (byte)(IsValue(head) ? 1 : 0);
+                XaUpdate.Call(update, top);
             }
             Head = MkNode(top);
         }
@@ -152,6 +180,7 @@ public unsafe struct XArray
             if (next == 0)
             {
                 XaNode* child = pool.Alloc();
+                child->Array = self;
                 child->Shift = (byte)(node->Shift - XaNode.ChunkShift);
                 child->Parent = node;
                 child->Offset = (byte)off;
@@ -170,10 +199,11 @@ public unsafe struct XArray
         if (old == 0)
             node->Count++;
         node->NrValues = (byte)(node->NrValues + (IsValue(entry) ? 1 : 0) - (IsValue(old) ? 1 : 0));
+        XaUpdate.Call(update, node);
         return old;
     }
 
-    private ulong Erase(ulong index, ref NativePool<XaNode> pool)
+    private ulong Erase(ulong index, ref NativePool<XaNode> pool, XaUpdate* update)
     {
         ulong head = Head;
         if (!IsNode(head))
@@ -201,7 +231,8 @@ public unsafe struct XArray
         node->Count--;
         if (IsValue(old))
             node->NrValues--;
-        // xas_delete_node: free emptied nodes upward.
+        XaUpdate.Call(update, node);
+        // xas_delete_node: free emptied nodes upward (each was already updated with count 0).
         while (node->Count == 0)
         {
             XaNode* parent = node->Parent;
@@ -215,13 +246,14 @@ public unsafe struct XArray
             parent->Count--;
             pool.Free(node);
             node = parent;
+            XaUpdate.Call(update, node);
         }
-        Shrink(ref pool);
+        Shrink(ref pool, update);
         return old;
     }
 
     /// <summary><c>xas_shrink</c>: drop top nodes whose only entry is in slot 0.</summary>
-    private void Shrink(ref NativePool<XaNode> pool)
+    private void Shrink(ref NativePool<XaNode> pool, XaUpdate* update)
     {
         while (IsNode(Head))
         {
@@ -236,6 +268,9 @@ public unsafe struct XArray
             if (IsNode(entry))
                 ToNode(entry)->Parent = null;
             Head = entry;
+            node->Count = 0;
+            node->NrValues = 0;
+            XaUpdate.Call(update, node);
             pool.Free(node);
         }
     }
@@ -286,24 +321,36 @@ public unsafe struct XArray
         return 0;
     }
 
-    /// <summary><c>xa_destroy</c>: frees every node (entries are the caller's).</summary>
-    public void Destroy(ref NativePool<XaNode> pool)
+    /// <summary>The first index a node's slot 0 covers (its offsets up to the top, shifted by each parent's shift).</summary>
+    public static ulong NodeBaseIndex(XaNode* node)
+    {
+        ulong index = 0;
+        for (XaNode* n = node; n->Parent != null; n = n->Parent)
+            index |= (ulong)n->Offset << n->Parent->Shift;
+        return index;
+    }
+
+    /// <summary><c>xa_destroy</c>: frees every node (entries are the caller's), each updated with count 0 first.</summary>
+    public void Destroy(ref NativePool<XaNode> pool, XaUpdate* update = null)
     {
         if (IsNode(Head))
-            FreeTree(ToNode(Head), ref pool);
+            FreeTree(ToNode(Head), ref pool, update);
         Head = 0;
     }
 
-    private static void FreeTree(XaNode* node, ref NativePool<XaNode> pool)
+    private static void FreeTree(XaNode* node, ref NativePool<XaNode> pool, XaUpdate* update)
     {
         if (node->Shift != 0)
         {
             for (int i = 0; i < XaNode.ChunkSize; i++)
             {
                 if (IsNode(node->Slots[i]))
-                    FreeTree(ToNode(node->Slots[i]), ref pool);
+                    FreeTree(ToNode(node->Slots[i]), ref pool, update);
             }
         }
+        node->Count = 0;
+        node->NrValues = 0;
+        XaUpdate.Call(update, node);
         pool.Free(node);
     }
 }

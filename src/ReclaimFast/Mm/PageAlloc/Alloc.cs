@@ -75,6 +75,7 @@ public sealed unsafe partial class Machine
     /// <c>__alloc_pages_nodemask</c>: the fast path (<c>get_page_from_freelist</c> at the low watermark, avoiding
     /// fragmenting fallbacks first), then <see cref="__AllocPagesSlowpath"/>.
     /// </summary>
+    [SkipLocalsInit]
     internal Page* __AllocPagesNodemask(uint gfpMask, int order, int preferredNid, NodeMask* nodemask)
     {
         if ((uint)order >= MmZone.MaxOrder)
@@ -82,13 +83,15 @@ public sealed unsafe partial class Machine
         Debug.Assert((uint)preferredNid < (uint)_nrNodes, "preferred node out of range");
 
         uint allocFlags = AllocFlags.WmarkLow;
+        // gfp_allowed_mask is __GFP_BITS_MASK after boot (no suspend/hibernate restriction emulated yet).
         uint allocMask = gfpMask;
         AllocContext ac;
         PrepareAllocPages(gfpMask, preferredNid, nodemask, &ac);
         FinaliseAc(gfpMask, &ac);
         // Forbid the first pass from falling back to types that fragment memory until all local zones are tried.
-        allocFlags |= AllocFlagsNofragment(ac.PreferredZoneref->Zone, gfpMask);
+        allocFlags |= AllocFlagsNofragment(ac.PreferredZoneref, gfpMask);
 
+        // __memcg_kmem_charge for __GFP_ACCOUNT on success arrives with the memcg issue.
         Page* page = GetPageFromFreelist(allocMask, order, allocFlags, &ac);
         if (page != null)
             return page;
@@ -131,17 +134,19 @@ public sealed unsafe partial class Machine
 
     /// <summary>
     /// <c>alloc_flags_nofragment</c>: ALLOC_KSWAPD for __GFP_KSWAPD_RECLAIM, and ALLOC_NOFRAGMENT when the preferred
-    /// zone is NORMAL and the node has a populated DMA32 (on multi-node machines) to spread into.
+    /// zone is NORMAL and the node has a populated DMA32 (on multi-node machines) to spread into. Takes the zoneref
+    /// so zone_idx comes from it rather than from a pointer division.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint AllocFlagsNofragment(Zone* zone, uint gfpMask)
+    private uint AllocFlagsNofragment(Zoneref* preferred, uint gfpMask)
     {
         uint allocFlags = 0;
         if ((gfpMask & Gfp.KswapdReclaim) != 0)
             allocFlags |= AllocFlags.Kswapd;
+        Zone* zone = preferred->Zone;
         if (zone == null)
             return allocFlags;
-        if (MmZone.ZoneIdx(zone) != (int)ZoneType.Normal)
+        if (preferred->ZoneIdx != (int)ZoneType.Normal)
             return allocFlags;
         if (_nrNodes > 1 && !MmZone.PopulatedZone(zone - 1))
             return allocFlags;

@@ -152,11 +152,11 @@ public sealed unsafe partial class Machine
     /// bulk free) and the pageblock migratetype cached in <c>page->index</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool FreeUnrefPagePrepare(Page* page, ulong pfn)
+    private bool FreeUnrefPagePrepare(Page* page, ulong pfn, Zone* zone)
     {
         if (!FreePagesPrepare(page, 0, checkFree: true))
             return false;
-        SetPcppageMigratetype(page, GetPfnblockMigratetype(page, pfn));
+        SetPcppageMigratetype(page, (int)GetPfnblockFlagsMask(zone, pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask));
         return true;
     }
 
@@ -165,9 +165,8 @@ public sealed unsafe partial class Machine
     /// MOVABLE pcp list; head insert; at <c>high</c>, one <c>batch</c> goes back to the buddy lists.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void FreeUnrefPageCommit(Page* page, ulong pfn)
+    private void FreeUnrefPageCommit(Page* page, ulong pfn, Zone* zone)
     {
-        Zone* zone = PageZone(page);
         int migratetype = GetPcppageMigratetype(page);
         CountVmEvent(VmEventItem.Pgfree);
 
@@ -194,9 +193,10 @@ public sealed unsafe partial class Machine
     internal void FreeUnrefPage(Page* page)
     {
         ulong pfn = PageToPfn(page);
-        if (!FreeUnrefPagePrepare(page, pfn))
+        Zone* zone = PageZone(page); // page_zone, computed once for both halves
+        if (!FreeUnrefPagePrepare(page, pfn, zone))
             return;
-        FreeUnrefPageCommit(page, pfn);
+        FreeUnrefPageCommit(page, pfn, zone);
     }
 
     /// <summary>
@@ -210,7 +210,7 @@ public sealed unsafe partial class Machine
         {
             Page* page = Page.FromLru(pos);
             ulong pfn = PageToPfn(page);
-            if (!FreeUnrefPagePrepare(page, pfn))
+            if (!FreeUnrefPagePrepare(page, pfn, PageZone(page)))
                 ListHead.Del(page->LruPtr);
             page->Private = pfn;
         }
@@ -219,7 +219,7 @@ public sealed unsafe partial class Machine
             Page* page = Page.FromLru(pos);
             ulong pfn = page->Private;
             page->Private = 0;
-            FreeUnrefPageCommit(page, pfn);
+            FreeUnrefPageCommit(page, pfn, PageZone(page));
         }
     }
 

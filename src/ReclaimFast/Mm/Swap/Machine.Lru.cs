@@ -20,6 +20,7 @@ public sealed unsafe partial class Machine
     {
         _lruPvecs = _heap.AllocArray<LruPvecs>(_nrCpus);
         WorkingsetInit();
+        ShadowNodesInit();
     }
 
     // ---- lruvec lookup (include/linux/memcontrol.h) ----

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using ReclaimFast.Mm.Filemap;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
 using static ReclaimFast.Mm.Types.PageOps;
@@ -146,4 +148,114 @@ public sealed unsafe partial class Machine
         ulong maxNodes = pages >> (6 - 3);
         return nodes <= maxNodes ? 0 : nodes - maxNodes;
     }
+
+    // ---- the shadow-node shrinker (workingset_update_node, count_shadow_nodes, scan_shadow_nodes) ----
+
+    private ShadowNodes* _shadowNodes;
+    private XaUpdate* _pageCacheXaUpdate;
+
+    /// <summary>
+    /// The <c>xa_update</c> hook the page cache passes to the xarray (<c>mapping_set_update</c> →
+    /// <c>workingset_update_node</c>).
+    /// </summary>
+    internal XaUpdate* PageCacheXaUpdate => _pageCacheXaUpdate;
+
+    /// <summary>Sets up the <c>shadow_nodes</c> list_lru and the page cache's xarray update hook (boot).</summary>
+    private void ShadowNodesInit()
+    {
+        _shadowNodes = _heap.AllocOne<ShadowNodes>();
+        ListHead.Init(&_shadowNodes->List);
+        _shadowNodes->Pgdat = _pgdats;
+        _pageCacheXaUpdate = _heap.AllocOne<XaUpdate>();
+        _pageCacheXaUpdate->Fn = &WorkingsetUpdateNode;
+        _pageCacheXaUpdate->Context = _shadowNodes;
+    }
+
+    /// <summary>
+    /// <c>workingset_update_node(node)</c>: a non-empty xarray node holding only shadow entries joins the
+    /// <c>shadow_nodes</c> list (WORKINGSET_NODES + 1); any other node leaves it (− 1).
+    /// </summary>
+    private static void WorkingsetUpdateNode(XaNode* node, void* context)
+    {
+        var list = (ShadowNodes*)context;
+        bool linked = node->PrivateList.Next != null && node->PrivateList.Next != &node->PrivateList;
+        if (node->Count != 0 && node->Count == node->NrValues)
+        {
+            if (!linked)
+            {
+                ListHead.Add(&node->PrivateList, &list->List);
+                list->Nr++;
+                list->Pgdat->VmStat[(int)NodeStatItem.WorkingsetNodes]++;
+            }
+        }
+        else if (linked)
+        {
+            ListHead.DelInit(&node->PrivateList);
+            list->Nr--;
+            list->Pgdat->VmStat[(int)NodeStatItem.WorkingsetNodes]--;
+        }
+    }
+
+    /// <summary>
+    /// <c>count_shadow_nodes</c> for node <paramref name="nid"/>: shadow-only xarray nodes beyond
+    /// <c>node_present_pages / 8</c> (the memcg variant counts the lruvec's LRU + slab pages: the memcg issue's).
+    /// Simplification: xarray nodes live in host memory, so all of them are charged to node 0's list.
+    /// </summary>
+    internal ulong CountShadowNodes(int nid)
+    {
+        if (nid != 0)
+            return ShrinkEmpty;
+        return CountShadowNodesFor((ulong)_shadowNodes->Nr, NodeData(nid)->NodePresentPages);
+    }
+
+    /// <summary>
+    /// <c>scan_shadow_nodes</c> → <c>shadow_lru_isolate</c> on up to <paramref name="nrToScan"/> nodes from the list's
+    /// tail (oldest): each node's shadows are dropped (<c>nrexceptional</c>), the node deleted from its xarray and
+    /// WORKINGSET_NODERECLAIM counted. Returns the nodes reclaimed.
+    /// </summary>
+    internal ulong ScanShadowNodes(ulong nrToScan)
+    {
+        ulong freed = 0;
+        ListHead* list = &_shadowNodes->List;
+        XaNode nodeLayout;
+        AddressSpace mappingLayout;
+        nint listOffset = (nint)((byte*)&nodeLayout.PrivateList - (byte*)&nodeLayout);       // container_of offsets
+        nint pagesOffset = (nint)((byte*)&mappingLayout.IPages - (byte*)&mappingLayout);
+        while (freed < nrToScan && !ListHead.Empty(list))
+        {
+            XaNode* node = (XaNode*)((byte*)list->Prev - listOffset);
+            Debug.Assert(node->Count == node->NrValues && node->NrValues != 0);
+            XArray* array = node->Array;
+            AddressSpace* mapping = (AddressSpace*)((byte*)array - pagesOffset);
+            mapping->NrExceptional -= node->NrValues;
+            // xa_delete_node: erase every slot; the last erase frees the node (and unlinks it via the hook).
+            ulong baseIndex = XArray.NodeBaseIndex(node);
+            for (int i = 0; i < XaNode.ChunkSize; i++)
+            {
+                if (node->Slots[i] == 0)
+                    continue;
+                bool last = node->Count == 1;
+                array->Store(baseIndex + (ulong)i, 0, ref _xaNodePool, _pageCacheXaUpdate);
+                if (last)
+                    break;
+            }
+            _shadowNodes->Pgdat->VmStat[(int)NodeStatItem.WorkingsetNodereclaim]++;
+            freed++;
+        }
+        return freed;
+    }
+}
+
+/// <summary>
+/// Mirrors the <c>shadow_nodes</c> <c>list_lru</c> (mm/workingset.c): xarray nodes that hold only shadow entries,
+/// newest at the head.
+/// </summary>
+public unsafe struct ShadowNodes
+{
+    /// <summary>The list, linked through <see cref="XaNode.PrivateList"/>.</summary>
+    public ListHead List;
+    /// <summary>Nodes on the list.</summary>
+    public long Nr;
+    /// <summary>The node whose WORKINGSET_NODES counter the list is charged to.</summary>
+    public PglistData* Pgdat;
 }
