@@ -114,4 +114,72 @@ public unsafe class ShrinkNodeTests
         Assert.Equal(0, m.NodeData(0)->KswapdFailures);
         Assert.Equal(20000 - 32, Len(m, LruList.InactiveFile));
     }
+
+    [Fact]
+    public void ShouldContinueReclaim_OnlyInReclaimCompactionMode()
+    {
+        using Machine m = LruTestKit.Small();
+        nint mapping = LruTestKit.FakeMapping(m);
+        for (int i = 0; i < 100; i++)
+            LruTestKit.AddFilePage(m, mapping, (ulong)i);
+        m.LruAddDrain();
+        PglistData* pgdat = m.NodeData(0);
+        ScanControl sc = LruTestKit.DirectReclaimSc(Gfp.Kernel);
+        // Order 0: never (in_reclaim_compaction needs an order).
+        Assert.False(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        sc.Order = 4;                                      // costly order: reclaim/compaction mode at any priority
+        Assert.False(m.ShouldContinueReclaim(pgdat, 0, &sc));   // no progress: stop
+        // A fresh machine has plenty of free memory: compaction_suitable says SUCCESS/CONTINUE → stop.
+        Assert.False(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        // No free memory anywhere: SKIPPED in every zone → continue while inactive (100) > compact_gap(4) = 32.
+        long* saved = stackalloc long[4];
+        for (int z = 0; z < 4; z++)
+        {
+            saved[z] = PglistData.NodeZone(pgdat, z)->VmStat[(int)ZoneStatItem.NrFreePages];
+            PglistData.NodeZone(pgdat, z)->VmStat[(int)ZoneStatItem.NrFreePages] = 0;
+        }
+        Assert.True(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        sc.Order = 6;                                      // compact_gap(6) = 128 > 100 inactive pages
+        Assert.False(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        sc.GfpMask = Gfp.NoIo;                             // 5.4.286: no compaction without __GFP_IO
+        sc.Order = 4;
+        Assert.False(m.ShouldContinueReclaim(pgdat, 10, &sc));
+        for (int z = 0; z < 4; z++)
+            PglistData.NodeZone(pgdat, z)->VmStat[(int)ZoneStatItem.NrFreePages] = saved[z];
+    }
+
+    [Fact]
+    public void TwoNodes_EachLruvecHoldsItsOwnPages_AndReclaimStaysOnItsNode()
+    {
+        using Machine m = Machine.Boot(MachineDescription.Uniform(2, 16384, nrCpus: 2));
+        nint mapping = LruTestKit.FakeMapping(m);
+        var ad = (Mm.Filemap.AddressSpace*)mapping;
+        for (int nid = 0; nid < 2; nid++)
+        {
+            m.CurrentCpu = nid;                            // CPU n is on node n: its pagevec, its local node
+            for (int i = 0; i < 1000; i++)
+            {
+                Page* p = m.AllocPages(Gfp.HighUserMovable | Gfp.ThisNode, 0, nid);
+                m.AddToPageCacheLru(p, ad, (ulong)(nid * 1000 + i));
+                ClearPageLocked(p);
+                m.PutPage(p);
+                Assert.Equal(nid, PageToNid(p));
+            }
+        }
+        m.LruAddDrainAll();
+        m.CurrentCpu = 0;
+        Assert.Equal(1000, m.NodePageState(0, NodeStatItem.NrInactiveFile));
+        Assert.Equal(1000, m.NodePageState(1, NodeStatItem.NrInactiveFile));
+        ScanControl sc = LruTestKit.DirectReclaimSc(priority: 0);
+        sc.NrToReclaim = 500;
+        m.ShrinkNode(m.NodeData(1), &sc);
+        Assert.Equal(1000, m.NodePageState(0, NodeStatItem.NrInactiveFile));
+        Assert.True(m.NodePageState(1, NodeStatItem.NrInactiveFile) <= 500);
+        // The shadow records node 1, so a refault is charged to node 1's lruvec.
+        ulong shadow = ad->IPages.Load(1000);
+        Assert.True(Mm.Filemap.XArray.IsValue(shadow));
+        m.UnpackShadow(shadow, out _, out int shadowNid, out _, out _);
+        Assert.Equal(1, shadowNid);
+        m.CheckInvariants();
+    }
 }

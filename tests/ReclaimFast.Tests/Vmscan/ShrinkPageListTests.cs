@@ -252,4 +252,36 @@ public unsafe class ShrinkPageListTests
         p->MapCount = -1;
         m.MovePagesToLru(LruTestKit.NodeLruvec(m), &list);
     }
+
+    [Fact]
+    public void PageOfAnUnevictableMapping_IsCulledToTheUnevictableList()
+    {
+        using Machine m = LruTestKit.Small();
+        nint mapping = LruTestKit.FakeMapping(m, 16);
+        ((Mm.Filemap.AddressSpace*)mapping)->Flags |= 1u << Machine.AsUnevictable;   // mapping_set_unevictable
+        Page* p = LruTestKit.AddFilePage(m, mapping, 0);
+        m.LruAddDrain();
+        Assert.True(PageUnevictable(p));
+        Assert.Equal(1, Len(m, LruList.Unevictable));
+        Assert.Equal(1, m.VmEvent(VmEventItem.UnevictablePgculled));
+        // SHM_UNLOCK-style: the flag goes, check_move_unevictable_pages rescues the page.
+        ((Mm.Filemap.AddressSpace*)mapping)->Flags &= ~(1u << Machine.AsUnevictable);
+        m.CheckMoveUnevictablePage(p);
+        Assert.Equal(1, Len(m, LruList.InactiveFile));
+        Assert.Equal(1, m.VmEvent(VmEventItem.UnevictablePgrescued));
+    }
+
+    [Fact]
+    public void ExitingMapping_GetsNoShadow()
+    {
+        using Machine m = LruTestKit.Small();
+        nint mapping = LruTestKit.FakeMapping(m, 16);
+        LruTestKit.AddFilePage(m, mapping, 3);
+        m.LruAddDrain();
+        ((Mm.Filemap.AddressSpace*)mapping)->Flags |= 1u << Machine.AsExiting;
+        ScanControl sc = LruTestKit.DirectReclaimSc();
+        Assert.Equal(1UL, ShrinkInactive(m, LruList.InactiveFile, 32, ref sc));
+        Assert.Equal(0UL, ((Mm.Filemap.AddressSpace*)mapping)->NrExceptional);
+        Assert.Equal(0UL, LruTestKit.NodeLruvec(m)->InactiveAge);
+    }
 }

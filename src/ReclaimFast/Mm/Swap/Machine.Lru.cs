@@ -120,12 +120,24 @@ public sealed unsafe partial class Machine
 
     // ---- evictability (mm/internal.h, pagemap.h) ----
 
+    /// <summary>AS_UNEVICTABLE bit of <c>address_space.flags</c> (include/linux/pagemap.h, enum mapping_flags).</summary>
+    internal const int AsUnevictable = 3;
+
+    /// <summary>AS_EXITING: the inode is being evicted (no new shadow entries).</summary>
+    internal const int AsExiting = 4;
+
     /// <summary>
-    /// Seam for <c>mapping_unevictable(page_mapping(page))</c> (AS_UNEVICTABLE: ramfs, SHM_LOCK). No address space
-    /// flags yet, so no mapping is unevictable; the filemap issue answers it from <c>mapping->flags</c>.
+    /// <c>mapping_unevictable(page_mapping(page))</c>: the page cache's mapping has AS_UNEVICTABLE (ramfs, SHM_LOCK).
+    /// Anonymous and swap-cache pages have no such mapping.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool MappingUnevictable(Page* page) => false;
+    internal static bool MappingUnevictable(Page* page)
+    {
+        if (PageSwapCache(page))
+            return false;
+        var mapping = (Mm.Filemap.AddressSpace*)PageMappingFile(page);
+        return mapping != null && (mapping->Flags & (1u << AsUnevictable)) != 0;
+    }
 
     /// <summary><c>page_evictable</c>: neither an unevictable mapping nor PG_mlocked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

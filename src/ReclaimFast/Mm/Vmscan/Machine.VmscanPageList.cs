@@ -309,7 +309,8 @@ public sealed unsafe partial class Machine
         else
         {
             ulong shadow = 0;
-            if (reclaimed && Lru.PageIsFileCache(page) != 0)   // no exiting or DAX mappings are emulated
+            // No DAX mappings are emulated; an exiting mapping (AS_EXITING) gets no new shadows.
+            if (reclaimed && Lru.PageIsFileCache(page) != 0 && (((Mm.Filemap.AddressSpace*)mapping)->Flags & (1u << AsExiting)) == 0)
                 shadow = WorkingsetEviction(page);
             __DeleteFromPageCacheSeam(page, mapping, shadow);
         }

@@ -29,14 +29,15 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// Completes every pending write in submission order (<c>end_page_writeback</c> on each), as the block layer's
-    /// completion would. Returns the number completed.
+    /// Completes up to <paramref name="max"/> pending writes (all by default) in submission order
+    /// (<c>end_page_writeback</c> on each), as the block layer's completion would; the event loop will call it as
+    /// simulated I/O latency elapses. Returns the number completed.
     /// </summary>
-    internal long CompletePendingIo()
+    internal long CompletePendingIo(long max = long.MaxValue)
     {
         long n = 0;
         long cap = (long)_memMapPfns;
-        while (_pendingIoCount != 0)
+        while (_pendingIoCount != 0 && n < max)
         {
             Page* page = _pendingIo[_pendingIoHead];
             _pendingIoHead = (_pendingIoHead + 1) % cap;
