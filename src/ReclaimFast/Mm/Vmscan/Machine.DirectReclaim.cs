@@ -195,12 +195,12 @@ public sealed unsafe partial class Machine
     /// <c>compaction_ready(zone, sc)</c>: compaction_suitable says SUCCESS → ready; SKIPPED → not; else ready when the
     /// zone is above high watermark + compact_gap(order) at order 0.
     /// </summary>
-    internal static bool CompactionReady(Zone* zone, ScanControl* sc)
+    internal bool CompactionReady(Zone* zone, ScanControl* sc)
     {
-        int suitable = CompactionSuitableSeam(zone, sc->Order, 0, sc->ReclaimIdx);
-        if (suitable == CompactSuccess)
+        int suitable = CompactionSuitable(zone, sc->Order, 0, sc->ReclaimIdx);
+        if (suitable == CompactResult.Success)
             return true;
-        if (suitable == CompactSkipped)
+        if (suitable == CompactResult.Skipped)
             return false;
         ulong watermark = MmZone.HighWmarkPages(zone) + CompactGap(sc->Order);
         return ZoneWatermarkOkSafe(zone, 0, watermark, sc->ReclaimIdx);
