@@ -80,4 +80,8 @@ public unsafe struct TaskStruct
     public ListHead Tasks;
     /// <summary>Writes made by this task so far: the counter folded into each written content token.</summary>
     public ulong WriteSeq;
+    /// <summary><c>signal->oom_score_adj</c>: −1000 (OOM_SCORE_ADJ_MIN, never killed) .. 1000.</summary>
+    public short OomScoreAdj;
+    /// <summary><c>tsk_is_oom_victim</c>: chosen by the OOM killer, its memory not yet freed.</summary>
+    public bool OomVictim;
 }

@@ -65,6 +65,7 @@ public sealed unsafe partial class Machine
         MemblockFreeAll(freeRanges);
         SetupPerCpuPageset();
         LruInit();
+        KswapdInit();
         InitPerZoneWmarkMin();
         if (d.MinFreeKbytes is int userMin)
             SetMinFreeKbytes(userMin);

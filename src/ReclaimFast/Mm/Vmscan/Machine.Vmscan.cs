@@ -499,7 +499,10 @@ public sealed unsafe partial class Machine
                 if (sc->Nr.UnqueuedDirty == sc->Nr.FileTaken)
                     pgdat->Flags |= 1UL << Vmscan.PgdatDirty;
                 if (sc->Nr.Immediate != 0)
-                    _congestionWaits++;     // congestion_wait(BLK_RW_ASYNC, HZ/10): no sleeping without the event loop
+                {
+                    _congestionWaits++;     // congestion_wait(BLK_RW_ASYNC, HZ/10): simulated time passes
+                    SimulatedSleep(System.Math.Max(1, Hz / 10));
+                }
             }
 
             // Legacy-memcg congestion marking (set_memcg_congestion) is the memcg issue's.

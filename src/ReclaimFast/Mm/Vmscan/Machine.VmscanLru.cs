@@ -205,7 +205,8 @@ public sealed unsafe partial class Machine
         {
             if (stalled)
                 return 0;
-            // msleep(100): no sleeping without the event loop; the second check decides, as after the sleep.
+            // msleep(100): simulated time passes (the event loop's model); the second check decides, as after the sleep.
+            SimulatedSleep(System.Math.Max(1, Hz / 10));
             stalled = true;
         }
 
