@@ -91,6 +91,7 @@ public sealed unsafe partial class Machine
         _mmList = Heap.AllocOne<ListHead>();
         ListHead.Init(_mmList);
         _swapInfo = (SwapInfoStruct**)Heap.AllocArray<nint>(SwpEntry.MaxSwapfiles);
+        _swapAvail = Heap.AllocArray<int>(SwpEntry.MaxSwapfiles);
         _nextPid = 1;
         _nextMmId = 1;
         _nextIno = 1;

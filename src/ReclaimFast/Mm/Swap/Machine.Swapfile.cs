@@ -20,6 +20,13 @@ public sealed unsafe partial class Machine
     private SwapInfoStruct** _swapInfo;
     private int _nrSwapfiles;
 
+    // swap_avail_heads: the devices with free slots, highest priority first, equal priorities in the order
+    // they were (re)queued. One list for all nodes: emulated devices have no block-device node (swap_node is
+    // NUMA_NO_NODE), so every node's list has the same order.
+    private int* _swapAvail;
+    private int _nrSwapAvail;
+    private int _leastPriority = -1; // least_priority: a device without a priority gets --least_priority
+
     /// <summary><c>nr_swap_pages</c>: free swap slots over all devices.</summary>
     internal long NrSwapPages;
 
@@ -36,6 +43,10 @@ public sealed unsafe partial class Machine
     /// <c>swapon</c> reduced to its accounting (<c>setup_swap_map_and_extents</c>, <c>enable_swap_info</c>):
     /// a device of <paramref name="maxPages"/> slots whose slot 0 is the header. Returns the swap type.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="prio"/> ≥ 0 is the swapon priority (SWAP_FLAG_PREFER); a negative value asks for the
+    /// default, <c>--least_priority</c> (−2, −3, … in swapon order), as <c>setup_swap_info</c> assigns it.
+    /// </remarks>
     internal int SwapOn(ulong maxPages, int prio = -1)
     {
         EnsureMmState();
@@ -45,7 +56,7 @@ public sealed unsafe partial class Machine
             throw new System.InvalidOperationException($"swapon: MAX_SWAPFILES ({SwpEntry.MaxSwapfiles}) devices already active");
         SwapInfoStruct* si = Heap.AllocOne<SwapInfoStruct>();
         si->Type = _nrSwapfiles;
-        si->Prio = prio;
+        si->Prio = prio >= 0 ? prio : --_leastPriority;
         si->Max = maxPages;
         si->SwapMap = Heap.AllocArray<byte>((long)maxPages);
         si->SlotToken = Heap.AllocArray<ulong>((long)maxPages);
@@ -55,6 +66,7 @@ public sealed unsafe partial class Machine
         si->Pages = maxPages - 1;
         si->Flags = SwpUsed | SwpWriteOk;
         _swapInfo[_nrSwapfiles++] = si;
+        AddToAvailList(si);
         NrSwapPages += (long)si->Pages;
         TotalSwapPages += (long)si->Pages;
         return si->Type;
@@ -72,34 +84,85 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// <c>get_swap_page</c> for an order-0 page: one slot with <c>swap_map = SWAP_HAS_CACHE</c>, or the null
-    /// entry when swap is full. Simplification: v5.4's per-cpu cluster allocator and slot cache are not
-    /// modelled; devices are tried in swapon order and each is scanned for its lowest free slot.
+    /// <c>get_swap_page</c> → <c>get_swap_pages</c> for an order-0 page: one slot with <c>swap_map =
+    /// SWAP_HAS_CACHE</c>, or the null entry when swap is full. The device is the first on the avail list
+    /// (highest priority), requeued behind the others of its priority first (<c>plist_requeue</c>), so equal
+    /// priorities take turns. Simplification: v5.4's per-cpu cluster allocator, slot cache and cluster_next
+    /// scan position are not modelled; a device gives its lowest free slot.
     /// </summary>
     internal SwpEntry GetSwapPage()
     {
-        if (NrSwapPages <= 0)
+        if (NrSwapPages <= 0 || _nrSwapAvail == 0)
             return default;
-        for (int t = 0; t < _nrSwapfiles; t++)
+        SwapInfoStruct* si = _swapInfo[_swapAvail[0]];
+        RequeueAvail(0);
+        for (ulong off = si->LowestBit; off <= si->HighestBit; off++)
         {
-            SwapInfoStruct* si = _swapInfo[t];
-            if ((si->Flags & SwpWriteOk) == 0 || si->InusePages == si->Pages)
+            if (si->SwapMap[off] != 0)
                 continue;
-            for (ulong off = si->LowestBit; off <= si->HighestBit; off++)
-            {
-                if (si->SwapMap[off] != 0)
-                    continue;
-                si->SwapMap[off] = SwapHasCache;
-                SwapRangeAlloc(si, off);
-                NrSwapPages--;
-                return SwpEntry.Make(t, off);
-            }
+            si->SwapMap[off] = SwapHasCache;
+            SwapRangeAlloc(si, off);
+            NrSwapPages--;
+            return SwpEntry.Make(si->Type, off);
         }
+        System.Diagnostics.Debug.Fail("a device on the avail list has no free slot");
         return default;
     }
 
-    /// <summary><c>swap_range_alloc</c> for one slot.</summary>
-    private static void SwapRangeAlloc(SwapInfoStruct* si, ulong offset)
+    /// <summary><c>add_to_avail_list</c>: <c>plist_add</c> behind every device of higher or equal priority.</summary>
+    private void AddToAvailList(SwapInfoStruct* si)
+    {
+        if ((si->Flags & SwpWriteOk) == 0 || si->InusePages == si->Pages)
+            return;
+        int i = _nrSwapAvail;
+        while (i > 0 && _swapInfo[_swapAvail[i - 1]]->Prio < si->Prio)
+        {
+            _swapAvail[i] = _swapAvail[i - 1];
+            i--;
+        }
+        _swapAvail[i] = si->Type;
+        _nrSwapAvail++;
+    }
+
+    /// <summary><c>del_from_avail_list</c>.</summary>
+    private void DelFromAvailList(SwapInfoStruct* si)
+    {
+        for (int i = 0; i < _nrSwapAvail; i++)
+        {
+            if (_swapAvail[i] != si->Type)
+                continue;
+            for (int j = i + 1; j < _nrSwapAvail; j++)
+                _swapAvail[j - 1] = _swapAvail[j];
+            _nrSwapAvail--;
+            return;
+        }
+    }
+
+    /// <summary><c>plist_requeue</c>: move entry <paramref name="index"/> behind the last entry of equal priority.</summary>
+    private void RequeueAvail(int index)
+    {
+        int type = _swapAvail[index];
+        int prio = _swapInfo[type]->Prio;
+        int i = index;
+        while (i + 1 < _nrSwapAvail && _swapInfo[_swapAvail[i + 1]]->Prio == prio)
+        {
+            _swapAvail[i] = _swapAvail[i + 1];
+            i++;
+        }
+        _swapAvail[i] = type;
+    }
+
+    /// <summary>The swap types on the avail list, in allocation order (tests, reports).</summary>
+    internal int SwapAvailOrder(System.Span<int> types)
+    {
+        int n = System.Math.Min(types.Length, _nrSwapAvail);
+        for (int i = 0; i < n; i++)
+            types[i] = _swapAvail[i];
+        return _nrSwapAvail;
+    }
+
+    /// <summary><c>swap_range_alloc</c> for one slot; a device that fills up leaves the avail list.</summary>
+    private void SwapRangeAlloc(SwapInfoStruct* si, ulong offset)
     {
         if (offset == si->LowestBit)
             si->LowestBit++;
@@ -110,6 +173,7 @@ public sealed unsafe partial class Machine
         {
             si->LowestBit = si->Max;
             si->HighestBit = 0;
+            DelFromAvailList(si);
         }
     }
 
@@ -121,7 +185,10 @@ public sealed unsafe partial class Machine
         if (offset > si->HighestBit)
             si->HighestBit = offset;
         NrSwapPages++;
+        bool wasFull = si->InusePages == si->Pages;
         si->InusePages--;
+        if (wasFull)
+            AddToAvailList(si); // swap_range_free: a full device with a free slot rejoins the avail list
     }
 
     /// <summary>
