@@ -345,6 +345,16 @@ public sealed unsafe class ReclaimFastEventSource : EventSource
         }
     }
 
+    /// <summary>The machine the counters show, if any.</summary>
+    internal static Machine? AttachedMachine
+    {
+        get
+        {
+            lock (s_attachLock)
+                return s_attached;
+        }
+    }
+
     /// <summary>Creates the polling counters on first enable: nothing exists, and nothing is paid, until a listener asks.</summary>
     protected override void OnEventCommand(EventCommandEventArgs command)
     {

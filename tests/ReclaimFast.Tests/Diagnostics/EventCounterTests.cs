@@ -53,6 +53,18 @@ public sealed unsafe class EventCounterTests
     }
 
     [Fact]
+    public void Dispose_DetachesTheMachine_AndDetachIgnoresOtherMachines()
+    {
+        using Machine a = Machine.Boot(MachineDescription.Uniform(1, 8192));
+        Machine b = Machine.Boot(MachineDescription.Uniform(1, 8192));
+        ReclaimFastEventSource.Attach(b);
+        ReclaimFastEventSource.Detach(a);                  // not the attached one: no effect
+        Assert.Same(b, ReclaimFastEventSource.AttachedMachine);
+        b.Dispose();                                        // a counter read must never follow into freed memory
+        Assert.Null(ReclaimFastEventSource.AttachedMachine);
+    }
+
+    [Fact]
     public void PollingCounters_NamedAsProcVmstat_ShowTheAttachedMachine()
     {
         using Machine m = Machine.Boot(MachineDescription.Uniform(1, 8192));
