@@ -10,7 +10,8 @@ namespace ReclaimFast.Cli.Commands;
 
 /// <summary>
 /// <c>reclaimfast run</c>: boots the embedded default machine (16 GiB over two nodes) and prints a boot summary,
-/// <c>/proc/zoneinfo</c> and <c>/proc/buddyinfo</c>; <c>--out DIR</c> also writes them under <c>DIR/proc/</c>.
+/// <c>/proc/zoneinfo</c> and <c>/proc/buddyinfo</c>; <c>--out DIR</c> also writes them, <c>pagetypeinfo</c>, <c>vmstat</c>
+/// and <c>meminfo</c> under <c>DIR/proc/</c>.
 /// </summary>
 internal static class RunCommand
 {
@@ -48,6 +49,8 @@ internal static class RunCommand
             File.WriteAllText(Path.Combine(proc, "zoneinfo"), zoneinfo);
             File.WriteAllText(Path.Combine(proc, "buddyinfo"), buddyinfo);
             File.WriteAllText(Path.Combine(proc, "pagetypeinfo"), ProcPagetypeinfo.Read(machine));
+            File.WriteAllText(Path.Combine(proc, "vmstat"), ProcVmstat.Read(machine));
+            File.WriteAllText(Path.Combine(proc, "meminfo"), ProcMeminfo.Read(machine));
             File.WriteAllText(Path.Combine(output.Path, "summary.txt"), summary);
             output.Commit();
             stdout.WriteLine();

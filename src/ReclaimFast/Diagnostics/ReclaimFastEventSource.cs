@@ -1,6 +1,9 @@
+using System;
+using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Tracing;
 using System.Runtime.CompilerServices;
+using ReclaimFast.Mm.PageAlloc;
 
 namespace ReclaimFast.Diagnostics;
 
@@ -294,6 +297,114 @@ public sealed unsafe class ReclaimFastEventSource : EventSource
         d[0] = D(&order, 4); d[1] = D(&priority, 4); d[2] = D(&result, 4); d[3] = D(&retries, 4);
         d[4] = D(&max_retries, 4); d[5] = D(&ret, 4);
         WriteEventCore(32, 6, d);
+    }
+
+    // ---------------- counters (dotnet-counters) ----------------
+
+    /// <summary>
+    /// The /proc/vmstat names published as <see cref="PollingCounter"/>s (values as /proc/vmstat prints them, read
+    /// from the machine given to <see cref="Attach"/>).
+    /// </summary>
+    public static ImmutableArray<string> CounterNames { get; } =
+    [
+        "nr_free_pages", "nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file",
+        "nr_file_pages", "nr_anon_pages", "nr_dirty", "nr_writeback",
+        "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct", "pswpin", "pswpout",
+        "workingset_refault", "workingset_activate", "workingset_restore", "allocstall_normal", "pageoutrun",
+        "pgrefill", "pgactivate", "pgdeactivate", "oom_kill", "compact_stall",
+    ];
+
+    // The one mutable static of the library: which machine the counters show (a process has one EventSource but
+    // may run several machines; the host chooses). Guarded by s_attachLock so a counter read never races the
+    // machine's Dispose (Dispose detaches under the same lock).
+    private static Machine? s_attached;
+    private static readonly object s_attachLock = new();
+
+    private PollingCounter[]? _counters;
+
+    /// <summary>
+    /// Makes the EventCounters (<see cref="CounterNames"/>) show <paramref name="machine"/>, replacing any machine
+    /// attached before. Counter values are read on the EventSource's timer thread while the machine runs on its own
+    /// thread: each value is one aligned 64-bit read (or a sum of them), so a sample may be a moment stale but is
+    /// never torn.
+    /// </summary>
+    public static void Attach(Machine machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        lock (s_attachLock)
+            s_attached = machine;
+    }
+
+    /// <summary>Stops the counters showing <paramref name="machine"/> if it is the attached one (they read 0 then).</summary>
+    public static void Detach(Machine machine)
+    {
+        lock (s_attachLock)
+        {
+            if (ReferenceEquals(s_attached, machine))
+                s_attached = null;
+        }
+    }
+
+    /// <summary>The machine the counters show, if any.</summary>
+    internal static Machine? AttachedMachine
+    {
+        get
+        {
+            lock (s_attachLock)
+                return s_attached;
+        }
+    }
+
+    /// <summary>Creates the polling counters on first enable: nothing exists, and nothing is paid, until a listener asks.</summary>
+    protected override void OnEventCommand(EventCommandEventArgs command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Command == EventCommand.Enable && _counters is null)
+            _counters = CreateCounters();
+    }
+
+    [NonEvent]
+    private PollingCounter[] CreateCounters()
+    {
+        var counters = new PollingCounter[CounterNames.Length];
+        for (int i = 0; i < counters.Length; i++)
+        {
+            string name = CounterNames[i];
+            int kind, index;
+            if ((index = VmStat.ZoneStatText.IndexOf(name)) >= 0)
+                kind = 0;
+            else if ((index = VmStat.NodeStatText.IndexOf(name)) >= 0)
+                kind = 1;
+            else if ((index = VmEvent.Text.IndexOf(name)) >= 0)
+                kind = 2;
+            else
+                throw new InvalidOperationException($"{name} is not a /proc/vmstat item");
+            counters[i] = new PollingCounter(name, this, () => ReadCounter(kind, index))
+            {
+                DisplayName = name,
+                DisplayUnits = kind == 2 ? "events" : "pages",
+            };
+        }
+        return counters;
+    }
+
+    /// <summary>The /proc/vmstat value of one item of the attached machine (0 when none is attached).</summary>
+    [NonEvent]
+    private static double ReadCounter(int kind, int index)
+    {
+        lock (s_attachLock)
+        {
+            Machine? m = s_attached;
+            if (m is null)
+                return 0;
+            long v = kind switch
+            {
+                0 => m.GlobalZonePageState((ZoneStatItem)index),
+                1 => m.GlobalNodePageState((NodeStatItem)index),
+                _ => m.VmEvent((VmEventItem)index),
+            };
+            return kind == 2 ? (ulong)v : Math.Max(0, v); // /proc/vmstat clamps page states to 0
+        }
     }
 
     // ---------------- shared event classes ----------------

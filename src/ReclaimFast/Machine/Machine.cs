@@ -322,6 +322,7 @@ public sealed unsafe partial class Machine : IDisposable
         if (_disposed)
             return;
         _disposed = true;
+        ReclaimFastEventSource.Detach(this); // no counter read may follow into freed memory
         _heap.Dispose();
         _memMap = null;
         _contentToken = null;

@@ -31,8 +31,21 @@ public sealed class RunCommandTests
         try
         {
             Assert.Equal(0, RunCommand.Run(outDir, new StringWriter()));
-            foreach (string f in new[] { "proc/zoneinfo", "proc/buddyinfo", "proc/pagetypeinfo", "summary.txt" })
+            foreach (string f in new[] { "proc/zoneinfo", "proc/buddyinfo", "proc/pagetypeinfo", "proc/vmstat", "proc/meminfo", "summary.txt" })
                 Assert.True(new FileInfo(Path.Combine(outDir, f)).Length > 0, f);
+            // v5.4 first lines: vmstat_text[0] and show_val_kb's 16-character label.
+            Assert.StartsWith("nr_free_pages ", File.ReadAllText(Path.Combine(outDir, "proc/vmstat")));
+            string meminfo = File.ReadAllText(Path.Combine(outDir, "proc/meminfo"));
+            Assert.StartsWith("MemTotal:       ", meminfo);
+            // MemTotal = Σ managed pages of the default machine, in KiB.
+            using (Machine m = Machine.CreateDefault())
+            {
+                ulong managed = 0;
+                for (int nid = 0; nid < m.NrNodes; nid++)
+                    for (int z = 0; z < Mm.PageAlloc.MmZone.MaxNrZones; z++)
+                        managed += m.ZoneManagedPages(nid, (Mm.PageAlloc.ZoneType)z);
+                Assert.StartsWith($"MemTotal:       {managed * 4,8} kB\n", meminfo);
+            }
             Assert.Equal(new[] { "out" }, Directory.GetDirectories(parent).Select(Path.GetFileName).ToArray());
             // A second run replaces the first atomically.
             Assert.Equal(0, RunCommand.Run(outDir, new StringWriter()));

@@ -16,6 +16,30 @@ public sealed unsafe partial class Machine
     /// <summary>Latency of one swap read-in (jiffies), added to <see cref="IoJiffiesPending"/> until the event loop.</summary>
     internal int SwapReadLatencyJiffies = 1;
 
+    /// <summary>
+    /// <c>total_swapcache_pages</c> (mm/swap_state.c): pages in the swap cache of every device. Walks the index (a
+    /// diagnostics path: /proc/meminfo's SwapCached), since no nrpages counter is kept per swapper space.
+    /// </summary>
+    internal ulong TotalSwapcachePages()
+    {
+        if (_swapCache == null)
+            return 0;
+        ulong n = 0;
+        for (int type = 0; type < NrSwapfiles; type++)
+        {
+            Page** slots = _swapCache[type];
+            if (slots == null)
+                continue;
+            ulong max = SwapInfo(type)->Max;
+            for (ulong i = 0; i < max; i++)
+            {
+                if (slots[i] != null)
+                    n++;
+            }
+        }
+        return n;
+    }
+
     /// <summary>The swap-cache slot of <paramref name="entry"/> (<c>swap_address_space(entry)</c> + offset).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Page** SwapCacheSlot(SwpEntry entry)
