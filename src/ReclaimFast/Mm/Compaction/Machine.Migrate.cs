@@ -53,15 +53,18 @@ public sealed unsafe partial class Machine
 
     /// <summary>
     /// <c>__unmap_and_move</c> + <c>move_to_new_page</c> + <c>migrate_page_move_mapping</c> + <c>migrate_page_copy</c>
-    /// for an order-0 page: refuse a locked or writeback page or one with unexpected references (−EAGAIN); else copy
+    /// for an order-0 page: refuse a locked page or one with unexpected references (−EAGAIN), or one under writeback
+    /// (−EBUSY); else copy
     /// the content token, move the page-cache or swap-cache slot, mapping, index, private, memcg, flags, mapcount and
     /// references to <paramref name="newPage"/>, retarget the PTEs, and leave the old page with only the isolation
     /// reference.
     /// </summary>
     private int MovePageToNew(Page* page, Page* newPage)
     {
-        if (PageLocked(page) || PageWriteback(page))
-            return -Eagain;
+        if (PageLocked(page))
+            return -Eagain;       // trylock_page failed (no waiting: nothing else runs)
+        if (PageWriteback(page))
+            return -Ebusy;        // only MIGRATE_SYNC waits for writeback; not used by compaction
         bool swapCache = PageSwapCache(page);
         AddressSpace* mapping = swapCache ? null : (AddressSpace*)PageMappingFile(page);
         int cacheRefs = (mapping != null || swapCache) ? 1 : 0;
