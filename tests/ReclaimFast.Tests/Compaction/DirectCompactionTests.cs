@@ -137,6 +137,13 @@ public unsafe class DirectCompactionTests
         Assert.Equal(1u, zone->CompactDeferShift);
         Assert.Equal(0u, zone->CompactConsidered);
         Assert.Equal(0, zone->CompactOrderFailed);
+        // The runs found nothing to isolate: skip bits were set, and a direct run whose scanners met asks kswapd to
+        // flush them (compact_blockskip_flush); reset_isolation_suitable clears them.
+        Assert.True(zone->CompactBlockskipFlush);
+        Assert.True(Machine.GetPageblockSkip(zone, zone->ZoneStartPfn));
+        Machine.ResetIsolationSuitable(m.NodeData(0));
+        Assert.False(zone->CompactBlockskipFlush);
+        Assert.False(Machine.GetPageblockSkip(zone, zone->ZoneStartPfn));
 
         // Second try: async finds the zone deferred (considered 1 < 1 << 1, DEFERRED, no stall); SYNC_LIGHT sees
         // considered 2 = 1 << 1, runs, fails and defers again: shift 2.

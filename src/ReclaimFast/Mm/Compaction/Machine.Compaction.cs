@@ -23,7 +23,7 @@ public sealed unsafe partial class Machine
     private static ulong PageblockEndPfn(ulong pfn) => PageblockStartPfn(pfn) + MmZone.PageblockNrPages;
 
     /// <summary><c>get_pageblock_skip</c>.</summary>
-    private static bool GetPageblockSkip(Zone* zone, ulong pfn) =>
+    internal static bool GetPageblockSkip(Zone* zone, ulong pfn) =>
         GetPfnblockFlagsMask(zone, pfn, MmZone.PbMigrateSkip, 1) != 0;
 
     /// <summary><c>set_pageblock_skip</c>.</summary>
@@ -46,6 +46,20 @@ public sealed unsafe partial class Machine
             SetPfnblockFlagsMask(zone, 0, pfn, MmZone.PbMigrateSkip, 1);
         ResetCachedPositions(zone);
         zone->CompactBlockskipFlush = false;
+    }
+
+    /// <summary>
+    /// <c>reset_isolation_suitable</c>: before kswapd sleeps, clear the skip hints of each populated zone in which a
+    /// full compaction run finished (compact_blockskip_flush).
+    /// </summary>
+    internal static void ResetIsolationSuitable(PglistData* pgdat)
+    {
+        for (int z = 0; z < MmZone.MaxNrZones; z++)
+        {
+            Zone* zone = PglistData.NodeZone(pgdat, z);
+            if (MmZone.PopulatedZone(zone) && zone->CompactBlockskipFlush)
+                __ResetIsolationSuitable(zone);
+        }
     }
 
     /// <summary><c>isolation_suitable</c>: the block's skip bit, unless hints are ignored.</summary>
