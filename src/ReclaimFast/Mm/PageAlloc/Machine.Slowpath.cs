@@ -56,6 +56,7 @@ public sealed unsafe partial class Machine
     {
         bool canDirectReclaim = (gfpMask & Gfp.DirectReclaim) != 0;
         bool costlyOrder = order > MmZone.PageAllocCostlyOrder;
+        bool canCompact = GfpCompactionAllowed(gfpMask);
         Page* page;
         ulong didSomeProgress = 0;
         int compactResult = CompactResult.Skipped;
@@ -82,7 +83,7 @@ public sealed unsafe partial class Machine
             return page;
 
         // Costly orders and unmovable high orders try async compaction before reclaim.
-        if (canDirectReclaim && (costlyOrder || (order > 0 && ac->Migratetype != (int)MigrateType.Movable))
+        if (canDirectReclaim && canCompact && (costlyOrder || (order > 0 && ac->Migratetype != (int)MigrateType.Movable))
             && !GfpPfmemallocAllowed(gfpMask))
         {
             page = __AllocPagesDirectCompact(gfpMask, order, allocFlags, ac, CompactPrioAsync, out compactResult);
@@ -135,13 +136,13 @@ public sealed unsafe partial class Machine
 
         if ((gfpMask & Gfp.NoRetry) != 0)
             goto nopage;
-        if (costlyOrder && (gfpMask & Gfp.RetryMayfail) == 0)
+        if (costlyOrder && (!canCompact || (gfpMask & Gfp.RetryMayfail) == 0))
             goto nopage;
 
         if (ShouldReclaimRetry(gfpMask, order, ac, allocFlags, didSomeProgress > 0, ref noProgressLoops))
             goto retry;
 
-        if (didSomeProgress > 0 && ShouldCompactRetry(ac, order, allocFlags, compactResult, ref compactPriority, ref compactionRetries))
+        if (didSomeProgress > 0 && canCompact && ShouldCompactRetry(ac, order, allocFlags, compactResult, ref compactPriority, ref compactionRetries))
             goto retry;
 
         // check_retry_cpuset: no cpusets.
@@ -218,8 +219,8 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// <c>__alloc_pages_direct_compact</c>: order 0 never compacts; run <c>try_to_compact_pages</c> under PF_MEMALLOC;
-    /// SKIPPED/DEFERRED count nothing; otherwise COMPACTSTALL, retry the freelist, and on success clear the zone's
+    /// <c>__alloc_pages_direct_compact</c> (5.4.286): order 0 never compacts; run <c>try_to_compact_pages</c> under
+    /// PF_MEMALLOC; count COMPACTSTALL, retry the freelist, and on success clear the zone's
     /// blockskip flush, reset its deferral (alloc success) and count COMPACTSUCCESS, else COMPACTFAIL.
     /// (5.1's compaction capture is not emulated: the page comes from the freelist.)
     /// </summary>
@@ -232,8 +233,7 @@ public sealed unsafe partial class Machine
         uint noreclaim = MemallocNoreclaimSave();
         compactResult = TryToCompactPages(gfpMask, order, allocFlags, ac, prio);
         MemallocNoreclaimRestore(noreclaim);
-        if (compactResult <= CompactResult.Deferred)
-            return null;
+        // 5.4 counts the stall whatever the result (the COMPACT_INACTIVE early return went with 5.1's capture).
         CountVmEvent(VmEventItem.CompactStall);
         Page* page = GetPageFromFreelist(gfpMask, order, allocFlags, ac);
         if (page != null)
