@@ -3,7 +3,7 @@ using ReclaimFast.Diagnostics;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
 
-// Machine partial: mm/page_alloc.c's slow path — kswapd wakeups, direct reclaim, (seamed) direct compaction,
+// Machine partial: mm/page_alloc.c's slow path — kswapd wakeups, direct reclaim, direct compaction,
 // the retry logic and the (seamed) OOM killer.
 namespace ReclaimFast;
 
