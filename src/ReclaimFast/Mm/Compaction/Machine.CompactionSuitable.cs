@@ -4,7 +4,7 @@ using ReclaimFast.Mm.PageAlloc;
 namespace ReclaimFast;
 
 // mm/compaction.c and mm/vmstat.c: the decisions around compaction — is a zone worth compacting (watermarks and the
-// fragmentation index) and is compaction deferred after failures. The migrate/free scanners are not emulated yet.
+// fragmentation index) and is compaction deferred after failures. The scanners and migration are in Machine.Compaction.cs / Machine.Migrate.cs.
 public sealed unsafe partial class Machine
 {
     /// <summary>COMPACT_MAX_DEFER_SHIFT.</summary>

@@ -3,7 +3,7 @@ using ReclaimFast.Diagnostics;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
 
-// Machine partial: mm/page_alloc.c's slow path — kswapd wakeups, direct reclaim, (seamed) direct compaction,
+// Machine partial: mm/page_alloc.c's slow path — kswapd wakeups, direct reclaim, direct compaction,
 // the retry logic and the (seamed) OOM killer.
 namespace ReclaimFast;
 
@@ -33,7 +33,7 @@ public static class CompactResult
 public sealed unsafe partial class Machine
 {
     // enum compact_priority: COMPACT_PRIO_SYNC_FULL 0, SYNC_LIGHT 1 (= DEF_COMPACT_PRIORITY), ASYNC 2 (= INIT).
-    private const int CompactPrioSyncLight = 1, CompactPrioAsync = 2;
+    private const int CompactPrioSyncFull = 0, CompactPrioSyncLight = 1, CompactPrioAsync = 2;
 
     private long _allocFailures;
     private long _oomInvocations;
@@ -56,6 +56,7 @@ public sealed unsafe partial class Machine
     {
         bool canDirectReclaim = (gfpMask & Gfp.DirectReclaim) != 0;
         bool costlyOrder = order > MmZone.PageAllocCostlyOrder;
+        bool canCompact = GfpCompactionAllowed(gfpMask);
         Page* page;
         ulong didSomeProgress = 0;
         int compactResult = CompactResult.Skipped;
@@ -82,7 +83,7 @@ public sealed unsafe partial class Machine
             return page;
 
         // Costly orders and unmovable high orders try async compaction before reclaim.
-        if (canDirectReclaim && (costlyOrder || (order > 0 && ac->Migratetype != (int)MigrateType.Movable))
+        if (canDirectReclaim && canCompact && (costlyOrder || (order > 0 && ac->Migratetype != (int)MigrateType.Movable))
             && !GfpPfmemallocAllowed(gfpMask))
         {
             page = __AllocPagesDirectCompact(gfpMask, order, allocFlags, ac, CompactPrioAsync, out compactResult);
@@ -135,13 +136,13 @@ public sealed unsafe partial class Machine
 
         if ((gfpMask & Gfp.NoRetry) != 0)
             goto nopage;
-        if (costlyOrder && (gfpMask & Gfp.RetryMayfail) == 0)
+        if (costlyOrder && (!canCompact || (gfpMask & Gfp.RetryMayfail) == 0))
             goto nopage;
 
         if (ShouldReclaimRetry(gfpMask, order, ac, allocFlags, didSomeProgress > 0, ref noProgressLoops))
             goto retry;
 
-        if (didSomeProgress > 0 && ShouldCompactRetry(ac, order, allocFlags, compactResult, ref compactPriority, ref compactionRetries))
+        if (didSomeProgress > 0 && canCompact && ShouldCompactRetry(ac, order, allocFlags, compactResult, ref compactPriority, ref compactionRetries))
             goto retry;
 
         // check_retry_cpuset: no cpusets.
@@ -218,29 +219,65 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// Seam for <c>__alloc_pages_direct_compact</c> until the compaction issue: behaves as the kernel's
-    /// !CONFIG_COMPACTION stub (no page, COMPACT_SKIPPED; no COMPACTSTALL since nothing ran).
+    /// <c>__alloc_pages_direct_compact</c> (5.4.286): order 0 never compacts; run <c>try_to_compact_pages</c> under
+    /// PF_MEMALLOC; count COMPACTSTALL, retry the freelist, and on success clear the zone's
+    /// blockskip flush, reset its deferral (alloc success) and count COMPACTSUCCESS, else COMPACTFAIL.
+    /// (5.1's compaction capture is not emulated: the page comes from the freelist.)
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal Page* __AllocPagesDirectCompact(uint gfpMask, int order, uint allocFlags, AllocContext* ac, int prio, out int compactResult)
     {
         compactResult = CompactResult.Skipped;
+        if (order == 0)
+            return null;
+        uint noreclaim = MemallocNoreclaimSave();
+        compactResult = TryToCompactPages(gfpMask, order, allocFlags, ac, prio);
+        MemallocNoreclaimRestore(noreclaim);
+        // 5.4 counts the stall whatever the result (the COMPACT_INACTIVE early return went with 5.1's capture).
+        CountVmEvent(VmEventItem.CompactStall);
+        Page* page = GetPageFromFreelist(gfpMask, order, allocFlags, ac);
+        if (page != null)
+        {
+            Zone* zone = PageZone(page);
+            zone->CompactBlockskipFlush = false;
+            CompactionDeferReset(zone, order, true);
+            CountVmEvent(VmEventItem.CompactSuccess);
+            return page;
+        }
+        CountVmEvent(VmEventItem.CompactFail);
         return null;
     }
 
     /// <summary>
-    /// <c>should_compact_retry</c> as the !CONFIG_COMPACTION build has it, matching the compaction seam: never for
-    /// order 0 or costly orders; otherwise retry while some zone meets its min watermark at order 0.
+    /// <c>should_compact_retry</c> (5.4.286): never for order 0; SUCCESS counts a retry; COMPLETE, and the withdrawn
+    /// results DEFERRED/CONTENDED/PARTIAL_SKIPPED, escalate the priority (ASYNC → SYNC_LIGHT → SYNC_FULL, costly
+    /// orders stop at SYNC_LIGHT) with the retry count reset, or give up at the top; SKIPPED retries while reclaim
+    /// could make some zone suitable; anything else retries up to MAX_COMPACT_RETRIES (16; 4 for costly orders).
     /// </summary>
     internal bool ShouldCompactRetry(AllocContext* ac, int order, uint allocFlags, int compactResult, ref int compactPriority, ref int compactionRetries)
     {
-        if (order == 0 || order > MmZone.PageAllocCostlyOrder)
+        const int MaxCompactRetries = 16;
+        if (order == 0)
             return false;
-        for (Zoneref* z = FirstZonesZonelist(Zonelist.First(ac->Zonelist), ac->HighZoneidx, ac->Nodemask); z->Zone != null;
-             z = NextZonesZonelist(z + 1, ac->HighZoneidx, ac->Nodemask))
+        if (compactResult == CompactResult.Success)
+            compactionRetries++;
+        if (compactResult == CompactResult.Complete)
+            goto CheckPriority;
+        if (compactResult == CompactResult.Skipped)
+            return CompactionZonelistSuitable(ac, order, allocFlags);
+        if (compactResult == CompactResult.Deferred || compactResult == CompactResult.Contended
+            || compactResult == CompactResult.PartialSkipped)
+            goto CheckPriority;
+        int maxRetries = order > MmZone.PageAllocCostlyOrder ? MaxCompactRetries / 4 : MaxCompactRetries;
+        if (compactionRetries <= maxRetries)
+            return true;
+    CheckPriority:
+        int minPriority = order > MmZone.PageAllocCostlyOrder ? CompactPrioSyncLight : CompactPrioSyncFull;
+        if (compactPriority > minPriority)
         {
-            if (ZoneWatermarkOk(z->Zone, 0, MmZone.MinWmarkPages(z->Zone), ac->ClasszoneIdx, allocFlags))
-                return true;
+            compactPriority--;
+            compactionRetries = 0;
+            return true;
         }
         return false;
     }

@@ -235,7 +235,7 @@ public sealed unsafe partial class Machine
                 // kswapd_try_to_sleep, up to schedule_timeout(HZ/10).
                 if (PrepareKswapdSleep(pgdat, k->ReclaimOrder, k->ClasszoneIdx))
                 {
-                    // reset_isolation_suitable: compaction's skip hints arrive with compaction.
+                    ResetIsolationSuitable(pgdat);
                     WakeupKcompactd(pgdat, k->AllocOrder, k->ClasszoneIdx);
                     k->WokenEarly = false;
                     k->Phase = KswapdPhase.ShortSleep;

@@ -368,28 +368,6 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong CompactGap(int order) => 2UL << order;
 
-    /// <summary>COMPACT_SKIPPED / COMPACT_CONTINUE / COMPACT_SUCCESS values of <c>enum compact_result</c> used here.</summary>
-    internal const int CompactSkipped = 1, CompactContinue = 5, CompactSuccess = 7;
-
-    /// <summary>
-    /// Seam for <c>compaction_suitable(zone, order, alloc_flags, classzone_idx)</c> until the compaction issue:
-    /// the watermark part of <c>__compaction_suitable</c> (SUCCESS if the allocation would succeed at the alloc_flags
-    /// watermark, SKIPPED below min/low + compact_gap at order 0, else CONTINUE). Simplified: the fragmentation-index
-    /// test for costly orders (COMPACT_NOT_SUITABLE_ZONE) is not applied.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static int CompactionSuitableSeam(Zone* zone, int order, uint allocFlags, int classzoneIdx)
-    {
-        ulong watermark = MmZone.WmarkPages(zone, (int)(allocFlags & AllocFlags.WmarkMask));
-        if (ZoneWatermarkOk(zone, order, watermark, classzoneIdx, allocFlags))
-            return CompactSuccess;
-        watermark = order > MmZone.PageAllocCostlyOrder ? MmZone.LowWmarkPages(zone) : MmZone.MinWmarkPages(zone);
-        watermark += CompactGap(order);
-        if (!ZoneWatermarkOk(zone, 0, watermark, classzoneIdx, AllocFlags.Cma))
-            return CompactSkipped;
-        return CompactContinue;
-    }
-
     /// <summary>
     /// <c>should_continue_reclaim(pgdat, nr_reclaimed, sc)</c>: only in reclaim/compaction mode; stop on no progress
     /// or when a zone is ready for compaction; else continue while the inactive lists exceed compact_gap(order).
@@ -405,8 +383,8 @@ public sealed unsafe partial class Machine
             Zone* zone = PglistData.NodeZone(pgdat, z);
             if (!MmZone.ManagedZone(zone))
                 continue;
-            int r = CompactionSuitableSeam(zone, sc->Order, 0, sc->ReclaimIdx);
-            if (r == CompactSuccess || r == CompactContinue)
+            int r = CompactionSuitable(zone, sc->Order, 0, sc->ReclaimIdx);
+            if (r == CompactResult.Success || r == CompactResult.Continue)
                 return false;
         }
         ulong pagesForCompaction = CompactGap(sc->Order);
