@@ -67,7 +67,7 @@ public sealed unsafe partial class Machine
 
     /// <summary>The shrinker's <c>count_objects</c>, chosen by its kind.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong ShrinkerCountObjects(Shrinker* shrinker, ShrinkControl* sc)
+    internal ulong ShrinkerCountObjects(Shrinker* shrinker, ShrinkControl* sc)
     {
         switch (shrinker->Kind)
         {
@@ -282,6 +282,22 @@ public sealed unsafe partial class Machine
             DropSlab();
             CountVmEvent(VmEventItem.DropSlab);
         }
+    }
+
+    /// <summary>
+    /// count_objects of every registered shrinker, nothing else: the lower bound of a shrink_slab walk (the
+    /// benchmark baseline).
+    /// </summary>
+    internal ulong CountAllShrinkers(int nid)
+    {
+        ulong sum = 0;
+        ShrinkControl sc = default;
+        sc.GfpMask = Gfp.Kernel;
+        sc.Nid = nid;
+        ListHead* head = _shrinkerList;
+        for (ListHead* pos = head->Next; pos != head; pos = pos->Next)
+            sum += ShrinkerCountObjects((Shrinker*)pos, &sc);
+        return sum;
     }
 
     /// <summary>Registered shrinkers (walks the list).</summary>
