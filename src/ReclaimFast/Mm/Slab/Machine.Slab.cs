@@ -302,7 +302,8 @@ public sealed unsafe partial class Machine
         if (ac->Avail == 0)
         {
             Page* page = CacheGrowBegin(cache, gfp, node);
-            if (page != null)
+            // The page allocation may have reclaimed, and shrinkers may have freed objects into this very array.
+            if (ac->Avail == 0 && page != null)
                 AllocBlock(cache, ac, page, batchcount);
             CacheGrowEnd(cache, page);
             if (ac->Avail == 0)
