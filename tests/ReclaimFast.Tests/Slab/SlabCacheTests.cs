@@ -201,4 +201,21 @@ public unsafe class SlabCacheTests
         Assert.Equal(1, m.DentryLikeCacheObjects(h));
         Assert.Equal(1, second->InUse);
     }
+
+    [Fact]
+    public void GrowingPastMemory_DirectReclaimShrinksTheSameCache_AndTheMachineStaysConsistent()
+    {
+        using Machine m = Machine.Boot(MachineDescription.Uniform(1, 16384));
+        int h = m.CreateDentryLikeCache(192);
+        // 21 objects a page: 21 * 20000 objects would need more pages than the machine has, so the allocator's
+        // direct reclaim runs shrink_slab, whose dentry-like shrinker frees (unused) objects of this very cache.
+        long grown = m.DentryLikeCacheGrow(h, 21L * 20000);
+        Assert.Equal(21L * 20000, grown);
+        Assert.True(m.VmEvent(VmEventItem.SlabsScanned) > 0);
+        Assert.True(m.DentryLikeCacheUnused(h) < grown);
+        Assert.Equal(m.DentryLikeCacheUnused(h), m.DentryLikeCacheObjects(h));
+        DentryLikeCache* d = m.DentryLikeCacheOf(h);
+        Assert.Equal((long)d->Cache->Node[0]->TotalSlabs, m.NodePageState(0, NodeStatItem.NrSlabReclaimable));
+        m.CheckInvariants();
+    }
 }
