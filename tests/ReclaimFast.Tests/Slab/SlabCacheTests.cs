@@ -218,4 +218,31 @@ public unsafe class SlabCacheTests
         Assert.Equal((long)d->Cache->Node[0]->TotalSlabs, m.NodePageState(0, NodeStatItem.NrSlabReclaimable));
         m.CheckInvariants();
     }
+
+    [Fact]
+    public void FreeFromAnotherNode_GoesStraightToTheObjectsNode()
+    {
+        using Machine m = Machine.Boot(MachineDescription.Uniform(2, 16384, nrCpus: 2));
+        KmemCache* c = m.KmemCacheCreate(192, reclaimable: true);
+        m.CurrentCpu = 0;
+        int node0 = m.NumaNodeId;
+        void* obj = m.KmemCacheAlloc(c, Gfp.Kernel);
+        Page* page = Machine.ObjToSlabPage(c, obj);
+        Assert.Equal(node0, PageToNid(page));
+        Assert.Equal(21UL - 16, c->Node[node0]->FreeObjects);      // refill of 16 from a fresh 21-object slab
+        int other = -1;
+        for (int cpu = 0; cpu < m.NrCpus; cpu++)
+        {
+            m.CurrentCpu = cpu;
+            if (m.NumaNodeId != node0)
+                other = cpu;
+        }
+        Assert.True(other >= 0);
+        m.CurrentCpu = other;
+        m.KmemCacheFree(c, obj);
+        Assert.Equal(0u, c->CpuCache[other]->Avail);
+        Assert.Equal(15u, page->Active);
+        Assert.Equal(21UL - 15, c->Node[node0]->FreeObjects);
+        m.CheckInvariants();
+    }
 }

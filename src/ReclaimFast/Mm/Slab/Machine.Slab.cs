@@ -241,6 +241,7 @@ public sealed unsafe partial class Machine
     private static int AllocBlock(KmemCache* cache, ArrayCache* ac, Page* page, int batchcount)
     {
         void** entry = ArrayCache.Entry(ac);
+        Debug.Assert(ac->Avail + (uint)batchcount <= ac->Limit, "alloc_block would overflow the array cache");
         while (page->Active < cache->Num && batchcount-- != 0)
             entry[ac->Avail++] = SlabGetObj(cache, page);
         return batchcount;
