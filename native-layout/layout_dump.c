@@ -25,6 +25,11 @@ int main(void)
     FIELD(page, pmd_huge_pte, "pmd_huge_pte");
     FIELD(page, pt_mm, "pt_mm");
     FIELD(page, ptl, "ptl");
+    FIELD(page, slab_list, "slab_list");
+    FIELD(page, slab_cache, "slab_cache");
+    FIELD(page, freelist, "freelist");
+    FIELD(page, s_mem, "s_mem");
+    FIELD(page, active, "active");
     FIELD(page, _mapcount, "_mapcount");
     FIELD(page, page_type, "page_type");
     FIELD(page, _refcount, "_refcount");

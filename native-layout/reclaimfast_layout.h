@@ -37,10 +37,17 @@ struct page {
             void *pt_mm;
             unsigned int ptl;                 /* spinlock_t without debug: 4 bytes */
         };
+        struct {                              /* slab (mm/slab.c arm) */
+            struct list_head slab_list;       /* uses lru */
+            void *slab_cache;                 /* struct kmem_cache* */
+            void *freelist;                   /* SLAB: the slab's freelist_idx_t array */
+            void *s_mem;                      /* SLAB: first object */
+        };
     };
     union {                                   /* 4 bytes */
         int _mapcount;
         unsigned int page_type;
+        unsigned int active;                  /* SLAB: objects in use */
     };
     int _refcount;
     void *mem_cgroup;

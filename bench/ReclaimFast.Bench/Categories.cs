@@ -13,4 +13,5 @@ internal static class Categories
     public const string VmscanInactiveFileRandom = "vmscan-inactive-file-random";
     public const string VmscanActive = "vmscan-active";
     public const string VmscanAnonSwap = "vmscan-anon-swap";
+    public const string Slab = "slab";
 }

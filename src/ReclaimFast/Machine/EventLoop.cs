@@ -90,7 +90,7 @@ public sealed unsafe partial class Machine
         public ulong Gen;
     }
 
-    private const int TimerKswapd = 1, TimerTaskWake = 2, TimerIo = 3;
+    private const int TimerKswapd = 1, TimerTaskWake = 2, TimerIo = 3, TimerCacheReap = 4;
 
     private ulong _jiffies;
     private int _hz = 250;
@@ -162,6 +162,7 @@ public sealed unsafe partial class Machine
             Array.Resize(ref _tasks, _nrTasks * 2);
         task.Pid = _nrTasks;
         _tasks[_nrTasks++] = task;
+        ArmCacheReap();
         return task.Pid;
     }
 
@@ -319,6 +320,9 @@ public sealed unsafe partial class Machine
                     break;
                 case TimerTaskWake:
                     _tasks[t.Arg].Sleeping = false;
+                    break;
+                case TimerCacheReap:
+                    CacheReapTimer(t.Arg);
                     break;
                 case TimerIo:
                     // The block layer's completion: end_page_writeback on every write queued so far.

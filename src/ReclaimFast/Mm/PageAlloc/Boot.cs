@@ -65,6 +65,7 @@ public sealed unsafe partial class Machine
         MemblockFreeAll(freeRanges);
         SetupPerCpuPageset();
         LruInit();
+        SlabInit();
         KswapdInit();
         InitPerZoneWmarkMin();
         if (d.MinFreeKbytes is int userMin)

@@ -14,6 +14,7 @@ namespace ReclaimFast.Mm.Types;
 ///  | flags  | lru.next/prev | mapping | index  | private | _mapcount | _refcount | mem_cgroup |
 ///  |        | compound_head (tail: head|1) @8; first tail: dtor u8 @16, order u8 @17, mapcount @20 |
 ///  |        | pt arm: pmd_huge_pte @16, pt_mm @32, ptl @40                      | page_type @48 |
+///  |        | slab arm: slab_list @8, slab_cache @24, freelist @32, s_mem @40     | active @48    |
 /// </code>
 /// The five words @8..@48 are the kernel's "five words (20/40 bytes) available" union.
 /// </remarks>
@@ -64,6 +65,23 @@ public unsafe struct Page
 
     /// <summary><c>ptl</c>: the split page-table lock (a 4-byte spinlock inline, !ALLOC_SPLIT_PTLOCKS).</summary>
     [FieldOffset(40)] public uint Ptl;
+
+    // ---- slab arm (mm/slab.c; mm_types.h "slab, slob and slub") ----
+
+    /// <summary><c>slab_list</c>: the slab's place on its node's full/partial/free list (overlays <c>lru</c>).</summary>
+    [FieldOffset(8)] public ListHead SlabList;
+
+    /// <summary><c>slab_cache</c>: the owning <c>struct kmem_cache*</c> (a native <c>KmemCache*</c>; overlays <c>mapping</c>).</summary>
+    [FieldOffset(24)] public ulong SlabCache;
+
+    /// <summary><c>freelist</c>: SLAB's array of free object indices (<c>freelist_idx_t</c>, one byte each).</summary>
+    [FieldOffset(32)] public ulong Freelist;
+
+    /// <summary><c>s_mem</c>: the slab's first object.</summary>
+    [FieldOffset(40)] public ulong SMem;
+
+    /// <summary><c>active</c>: SLAB's count of objects in use (shares the word with <c>_mapcount</c>).</summary>
+    [FieldOffset(48)] public uint Active;
 
     // ---- word 6 and on ----
 

@@ -416,13 +416,6 @@ public sealed unsafe partial class Machine
     internal static int MemCgroupProtected(nint root, nint memcg) => MemcgProtNone;
 
     /// <summary>
-    /// Seam for <c>shrink_slab(gfp_mask, nid, memcg, priority)</c>: the slab issue fills it. There are no
-    /// shrinkers yet, so it frees nothing and returns 0.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal ulong ShrinkSlab(uint gfpMask, int nid, nint memcg, int priority) => 0;
-
-    /// <summary>
     /// <c>shrink_node(pgdat, sc)</c>: for every memcg of the target (only the root for now) shrink its lruvec and
     /// slab; add reclaimed slab; kswapd sets PGDAT_WRITEBACK / CONGESTED / DIRTY from the round's tallies; repeat
     /// while should_continue_reclaim; reset kswapd_failures on progress. Returns whether anything was reclaimed.
@@ -455,7 +448,7 @@ public sealed unsafe partial class Machine
                         break;
                 }
                 ShrinkNodeMemcg(pgdat, memcg, sc, out _);
-                ShrinkSlab(sc->GfpMask, pgdat->NodeId, memcg, sc->Priority);
+                ShrinkSlabForReclaim(sc, pgdat->NodeId, memcg);   // shrink_slab (Mm/Slab)
                 // vmpressure(): not emulated.
             }
 
