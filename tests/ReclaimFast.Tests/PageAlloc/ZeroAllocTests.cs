@@ -28,6 +28,25 @@ public unsafe class ZeroAllocTests
 
     /// <summary>Buddy-list order-0 (a batch-1 zone), order-9 and a mixed batch with refill/drain: 0 bytes.</summary>
     [Fact]
+    public void WatermarkSysctlWrites_AllocateNothing()
+    {
+        // vm.min_free_kbytes / watermark_scale_factor / min_unmapped_ratio writes recompute per-zone state; the
+        // benchmarks that set them around reclaim must still show 0 B.
+        using Machine m = Machine.Boot(OneNode((ZoneType.Dma, 0, 4096), (ZoneType.Dma32, 4096, 61440)));
+        AllocationAssert.ZeroAllocations(
+            () => m.SetMinFreeKbytes(1024),
+            () =>
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    m.SetMinFreeKbytes(512 + i);
+                    m.SetWatermarkScaleFactor(10 + i);
+                    m.SetMinUnmappedRatio(i % 100);
+                }
+            });
+    }
+
+    [Fact]
     public void BuddyPaths_AllocateNothing()
     {
         using Machine m = Machine.Boot(OneNode((ZoneType.Dma, 0, 4096), (ZoneType.Dma32, 4096, 61440)));

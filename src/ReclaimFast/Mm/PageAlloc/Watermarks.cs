@@ -212,16 +212,18 @@ public sealed unsafe partial class Machine
         ulong pagesMin = (ulong)_minFreeKbytes >> (Pfn.PageShift - 10);
         ulong lowmemPages = 0;
         // No HIGHMEM on x86-64: every zone is lowmem.
-        ForEachZone(zone => lowmemPages += zone->ManagedPages);
-        ForEachZone(zone =>
+        for (int i = 0; i < NrZoneSlots; i++)
+            lowmemPages += ZoneSlot(i)->ManagedPages;
+        for (int i = 0; i < NrZoneSlots; i++)
         {
+            Zone* zone = ZoneSlot(i);
             ulong tmp = lowmemPages == 0 ? 0 : pagesMin * zone->ManagedPages / lowmemPages;
             zone->Watermark[MmZone.WmarkMin] = tmp;
             tmp = Math.Max(tmp >> 2, MultFrac(zone->ManagedPages, (ulong)_watermarkScaleFactor, 10000));
             zone->Watermark[MmZone.WmarkLow] = MmZone.MinWmarkPages(zone) + tmp;
             zone->Watermark[MmZone.WmarkHigh] = MmZone.MinWmarkPages(zone) + tmp * 2;
             zone->WatermarkBoost = 0;
-        });
+        }
         CalculateTotalreservePages();
     }
 
@@ -295,7 +297,11 @@ public sealed unsafe partial class Machine
     {
         for (int nid = 0; nid < _nrNodes; nid++)
             _pgdats[nid].MinUnmappedPages = 0;
-        ForEachZone(zone => zone->ZonePgdat->MinUnmappedPages += zone->ManagedPages * (ulong)_sysctlMinUnmappedRatio / 100);
+        for (int i = 0; i < NrZoneSlots; i++)
+        {
+            Zone* zone = ZoneSlot(i);
+            zone->ZonePgdat->MinUnmappedPages += zone->ManagedPages * (ulong)_sysctlMinUnmappedRatio / 100;
+        }
     }
 
     /// <summary><c>setup_min_slab_ratio</c>.</summary>
@@ -303,7 +309,11 @@ public sealed unsafe partial class Machine
     {
         for (int nid = 0; nid < _nrNodes; nid++)
             _pgdats[nid].MinSlabPages = 0;
-        ForEachZone(zone => zone->ZonePgdat->MinSlabPages += zone->ManagedPages * (ulong)_sysctlMinSlabRatio / 100);
+        for (int i = 0; i < NrZoneSlots; i++)
+        {
+            Zone* zone = ZoneSlot(i);
+            zone->ZonePgdat->MinSlabPages += zone->ManagedPages * (ulong)_sysctlMinSlabRatio / 100;
+        }
     }
 
     /// <summary>
@@ -313,10 +323,11 @@ public sealed unsafe partial class Machine
     /// </summary>
     private void RefreshZoneStatThresholds()
     {
-        ForEachZone(zone =>
+        for (int i = 0; i < NrZoneSlots; i++)
         {
+            Zone* zone = ZoneSlot(i);
             if (!MmZone.PopulatedZone(zone))
-                return;
+                continue;
             int threshold = CalculateNormalThreshold(zone);
             for (int cpu = 0; cpu < _nrCpus; cpu++)
                 zone->Pageset[cpu].StatThreshold = (sbyte)threshold;
@@ -324,7 +335,7 @@ public sealed unsafe partial class Machine
             ulong maxDrift = (ulong)_nrCpus * (ulong)threshold;
             if (maxDrift > tolerateDrift)
                 zone->PercpuDriftMark = MmZone.HighWmarkPages(zone) + maxDrift;
-        });
+        }
     }
 
     /// <summary><c>calculate_normal_threshold</c> (mm/vmstat.c).</summary>
@@ -338,17 +349,11 @@ public sealed unsafe partial class Machine
     /// <summary><c>fls</c>: 1-based index of the most significant set bit, 0 for 0.</summary>
     private static int Fls(ulong x) => x == 0 ? 0 : 64 - BitOperations.LeadingZeroCount(x);
 
-    private delegate void ZoneAction(Zone* zone);
+    /// <summary>Zone slots of all nodes (<c>for_each_zone</c> walks them in node, then zone order).</summary>
+    private int NrZoneSlots => _nrNodes * MmZone.MaxNrZones;
 
-    /// <summary><c>for_each_zone</c>: every zone of every node, in node then zone order.</summary>
-    private void ForEachZone(ZoneAction action)
-    {
-        for (int nid = 0; nid < _nrNodes; nid++)
-        {
-            for (int zid = 0; zid < MmZone.MaxNrZones; zid++)
-                action(PglistData.NodeZone(_pgdats + nid, zid));
-        }
-    }
+    /// <summary>The zone in slot <paramref name="i"/>: node i / MAX_NR_ZONES, zone i % MAX_NR_ZONES.</summary>
+    private Zone* ZoneSlot(int i) => PglistData.NodeZone(_pgdats + i / MmZone.MaxNrZones, i % MmZone.MaxNrZones);
 
     // ---- sysctls ----
 
@@ -411,13 +416,14 @@ public sealed unsafe partial class Machine
         if (fraction == _percpuPagelistFraction)
             return;
         _percpuPagelistFraction = fraction;
-        ForEachZone(zone =>
+        for (int i = 0; i < NrZoneSlots; i++)
         {
+            Zone* zone = ZoneSlot(i);
             if (!MmZone.PopulatedZone(zone))
-                return;
+                continue;
             for (int cpu = 0; cpu < _nrCpus; cpu++)
                 PagesetSetHighAndBatch(zone, zone->Pageset + cpu);
-        });
+        }
     }
 
     /// <summary>Writes vm.min_unmapped_ratio (0..100).</summary>
