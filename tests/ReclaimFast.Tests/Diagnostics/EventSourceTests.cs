@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Diagnostics.Tracing;
 using System.Linq;
 using ReclaimFast.Diagnostics;
 using ReclaimFast.Tests.Infrastructure;
@@ -11,23 +9,10 @@ namespace ReclaimFast.Tests.Diagnostics;
 [Collection(ZeroAllocCollection.Name)]
 public sealed class EventSourceTests
 {
-    private sealed class Recorder : EventListener
-    {
-        public readonly List<EventWrittenEventArgs> Events = new();
-
-        protected override void OnEventSourceCreated(EventSource source)
-        {
-            if (source.Name == "ReclaimFast")
-                EnableEvents(source, EventLevel.Verbose, EventKeywords.All);
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs e) => Events.Add(e);
-    }
-
     [Fact]
     public void TracepointNamesAndFieldsAsInTheKernel()
     {
-        using var rec = new Recorder();
+        using var rec = new TracepointRecorder();
         var log = ReclaimFastEventSource.Log;
         log.mm_vmscan_kswapd_wake(1, 2, 3);
         log.mm_vmscan_lru_shrink_inactive(0, 32, 30, 1, 2, 3, 4, 5, 6, 7, 8, 12, ReclaimFastEventSource.TraceReclaimFlags(file: true));

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Diagnostics.Tracing;
 using System.Linq;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Slab;
@@ -12,26 +10,13 @@ namespace ReclaimFast.Tests.Slab;
 [Collection(ZeroAllocCollection.Name)]
 public sealed unsafe class ShrinkSlabTracepointTests
 {
-    private sealed class Recorder : EventListener
-    {
-        public readonly List<EventWrittenEventArgs> Events = new();
-
-        protected override void OnEventSourceCreated(EventSource source)
-        {
-            if (source.Name == "ReclaimFast")
-                EnableEvents(source, EventLevel.Verbose, EventKeywords.All);
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs e) => Events.Add(e);
-    }
-
     [Fact]
     public void DoShrinkSlab_EmitsStartAndEnd()
     {
         using Machine m = Machine.Boot(MachineDescription.Uniform(1, 16384));
         Shrinker* s = DoShrinkSlabTests.Constructed(m, 10000, seeks: 2);
         s->NrDeferred[0] = 56;
-        using var rec = new Recorder();
+        using var rec = new TracepointRecorder();
         ShrinkControl sc = new() { GfpMask = Gfp.Kernel };
         // nr 56, delta (10000 >> 6) * 4 / 2 = 312, total 368 → 256 scanned, new nr_deferred 368 − 256 = 112.
         Assert.Equal(256UL, m.DoShrinkSlab(&sc, s, 6));

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Diagnostics.Tracing;
 using System.Linq;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Vmscan;
@@ -12,19 +10,6 @@ namespace ReclaimFast.Tests.Vmscan;
 [Collection(ZeroAllocCollection.Name)]
 public sealed unsafe class VmscanTracepointTests
 {
-    private sealed class Recorder : EventListener
-    {
-        public readonly List<EventWrittenEventArgs> Events = new();
-
-        protected override void OnEventSourceCreated(EventSource source)
-        {
-            if (source.Name == "ReclaimFast")
-                EnableEvents(source, EventLevel.Verbose, EventKeywords.All);
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs e) => Events.Add(e);
-    }
-
     [Fact]
     public void ShrinkInactiveList_EmitsIsolateAndShrinkInactive()
     {
@@ -33,7 +18,7 @@ public sealed unsafe class VmscanTracepointTests
         for (int i = 0; i < 40; i++)
             LruTestKit.AddFilePage(m, mapping, (ulong)i);
         m.LruAddDrain();
-        using var rec = new Recorder();
+        using var rec = new TracepointRecorder();
         ScanControl sc = LruTestKit.DirectReclaimSc();
         ulong reclaimed = m.ShrinkInactiveList(32, LruTestKit.NodeLruvec(m), &sc, LruList.InactiveFile);
         Assert.Equal(32UL, reclaimed);
