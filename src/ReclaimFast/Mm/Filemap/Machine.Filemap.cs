@@ -51,7 +51,14 @@ public sealed unsafe partial class Machine
     /// mapping/index, xarray store replacing any shadow, nrpages, NR_FILE_PAGES), then <c>lru_cache_add</c>.
     /// Returns the shadow entry replaced (0 if none), on which <c>workingset_refault</c> ran.
     /// </summary>
-    internal ulong AddToPageCacheLru(Page* page, AddressSpace* mapping, ulong offset)
+    internal ulong AddToPageCacheLru(Page* page, AddressSpace* mapping, ulong offset) =>
+        AddToPageCacheLru(page, mapping, offset, mapping->GfpMask);
+
+    /// <summary>
+    /// <c>add_to_page_cache_lru(page, mapping, offset, gfp_mask)</c>: as above; a shadow is checked for a refault
+    /// only when <paramref name="gfpMask"/> lacks <c>__GFP_WRITE</c> (a buffered write is not a refault).
+    /// </summary>
+    internal ulong AddToPageCacheLru(Page* page, AddressSpace* mapping, ulong offset, uint gfpMask)
     {
         __SetPageLocked(page);
         GetPage(page);
@@ -69,8 +76,7 @@ public sealed unsafe partial class Machine
         mapping->NrPages++;
         ModFilePages(page, 1);
         // A shadow left by reclaim: refault detection may activate the page before it joins the LRU.
-        // (Callers never pass __GFP_WRITE: the mapping's gfp mask has no write-intent bit here.)
-        if (shadow != 0 && (mapping->GfpMask & Mm.PageAlloc.Gfp.Write) == 0)
+        if (shadow != 0 && (gfpMask & Mm.PageAlloc.Gfp.Write) == 0)
             WorkingsetRefault(page, shadow);
         LruCacheAdd(page);
         return shadow;

@@ -1,0 +1,78 @@
+using ReclaimFast.Mm.Filemap;
+using ReclaimFast.Mm.PageAlloc;
+using ReclaimFast.Mm.Types;
+using ReclaimFast.Tests.Swap;
+using Xunit;
+using static ReclaimFast.Mm.Types.PageOps;
+
+namespace ReclaimFast.Tests.Filemap;
+
+/// <summary>
+/// write(2) of whole pages (generic_perform_write): v5.4 grab_cache_page_write_begin uses FGP_LOCK|FGP_WRITE|FGP_CREAT
+/// (no FGP_ACCESSED, and a miss allocates with __GFP_WRITE), write_end dirties the page through set_page_dirty.
+/// </summary>
+public unsafe class FileWriteTests
+{
+    private static Page* Cached(File* f, ulong index)
+    {
+        ulong e = f->FMapping->IPages.Load(index);
+        return e == 0 || XArray.IsValue(e) ? null : (Page*)e;
+    }
+
+    [Fact]
+    public void WriteOfAnUncachedPage_DirtiesIt_WithoutActivating_AndReadsBack()
+    {
+        using Machine m = Machine.Boot(MachineDescription.Uniform(1, 16384));
+        File* f = m.CreateFile(64);
+        ulong before = f->FInode->Token[3];
+        Assert.True(m.FileWritePage(f, 3));
+        m.LruAddDrain();
+        Page* page = Cached(f, 3);
+        Assert.True(page != null);
+        Assert.True(PageDirty(page) && PageUptodate(page) && PageLRU(page));
+        Assert.False(PageActive(page));       // no mark_page_accessed on the write path
+        Assert.False(PageReferenced(page));
+        Assert.False(PageLocked(page));
+        Assert.Equal(1, page->RefCount);      // only the page cache's reference is left
+        Assert.NotEqual(before, f->FInode->Token[3]);
+        // account_page_dirtied: NR_FILE_DIRTY and NR_DIRTIED
+        Assert.Equal(1, m.NodePageState(0, NodeStatItem.NrFileDirty));
+        Assert.Equal(1, m.NodePageState(0, NodeStatItem.NrDirtied));
+        // Writing it again does not dirty it twice; reading checks the token.
+        Assert.True(m.FileWritePage(f, 3));
+        Assert.Equal(1, m.NodePageState(0, NodeStatItem.NrFileDirty));
+        Assert.True(m.FileReadPage(f, 3));
+        m.CheckInvariants();
+    }
+
+    [Fact]
+    public void WriteOverAShadow_IsNotARefault_WhileAReadOverAShadowIs()
+    {
+        const ulong Ram = 4096;
+        using Machine m = Machine.Boot(MachineDescription.Uniform(1, Ram));
+        File* f = m.CreateFile(2 * Ram);
+        for (ulong i = 0; i < 2 * Ram; i++)
+        {
+            for (int tries = 0; !m.FileReadPage(f, i); tries++)
+            {
+                Assert.True(tries < 20, "reclaim cannot make room for a page-cache read");
+                AnonSwapTests.ReclaimSome(m);
+            }
+        }
+        Assert.True(XArray.IsValue(f->FMapping->IPages.Load(0)), "streaming twice RAM leaves a shadow at page 0");
+        Assert.True(XArray.IsValue(f->FMapping->IPages.Load(1)));
+        long refaults = m.NodePageState(0, NodeStatItem.WorkingsetRefault);
+
+        // __GFP_WRITE: add_to_page_cache_lru skips workingset_refault.
+        while (!m.FileWritePage(f, 0))
+            AnonSwapTests.ReclaimSome(m);
+        Assert.Equal(refaults, m.NodePageState(0, NodeStatItem.WorkingsetRefault));
+        Assert.True(Cached(f, 0) != null);
+
+        // A read of the neighbouring shadow is a refault (WORKINGSET_REFAULT + 1).
+        while (!m.FileReadPage(f, 1))
+            AnonSwapTests.ReclaimSome(m);
+        Assert.Equal(refaults + 1, m.NodePageState(0, NodeStatItem.WorkingsetRefault));
+        m.CheckInvariants();
+    }
+}
