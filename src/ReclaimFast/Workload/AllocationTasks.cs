@@ -57,7 +57,7 @@ public sealed unsafe class PageCacheFillTask : EmulatedTask
             machine.AddToPageCacheLru(page, _mapping, (ulong)_added);
             // ->readpage: the read brings in the file's content.
             machine.IoJiffiesPending += machine.PageCacheReadLatencyJiffies;
-            machine.ContentToken[machine.PageToPfn(page)] = _inode->Token[_added];
+            machine.ContentToken[machine.PageToPfn(page)] = _inode->DiskToken[_added];
             PageOps.SetPageUptodate(page);
             PageOps.ClearPageLocked(page);
             if (DirtyEvery != 0 && _added % DirtyEvery == 0)

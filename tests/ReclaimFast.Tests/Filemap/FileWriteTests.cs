@@ -1,6 +1,7 @@
 using ReclaimFast.Mm.Filemap;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
+using ReclaimFast.Mm.Vmscan;
 using ReclaimFast.Tests.Swap;
 using Xunit;
 using static ReclaimFast.Mm.Types.PageOps;
@@ -74,5 +75,53 @@ public unsafe class FileWriteTests
             AnonSwapTests.ReclaimSome(m);
         Assert.Equal(refaults + 1, m.NodePageState(0, NodeStatItem.WorkingsetRefault));
         m.CheckInvariants();
+    }
+}
+
+/// <summary>
+/// The file's content has two homes, as on a machine: the page cache and the backing device. A read-in brings the
+/// device's copy (set when ->writepage is submitted), so a dirty page that leaves the cache without writeback is
+/// caught as data loss at the next read, and one written back comes back intact.
+/// </summary>
+public unsafe class FileWritebackTokenTests
+{
+    private static Page* Lock(Machine m, File* f, ulong index)
+    {
+        Page* page = Machine.FindGetPage(f->FMapping, index);
+        Assert.True(page != null);
+        Assert.False(TestSetPageLocked(page));
+        return page;
+    }
+
+    [Fact]
+    public void WrittenBackPage_EvictedAndReadAgain_KeepsTheWrite()
+    {
+        using Machine m = Machine.Boot(MachineDescription.Uniform(1, 16384));
+        File* f = m.CreateFile(8);
+        Assert.True(m.FileWritePage(f, 2));
+        m.LruAddDrain(); // the lru_add pagevec holds a reference until drained; pageout needs cache + ours only
+        ulong written = f->FInode->Token[2];
+        Page* page = Lock(m, f, 2);
+        ScanControl sc = default;
+        Assert.Equal(PageoutResult.Success, m.Pageout(page, (nint)f->FMapping, &sc)); // unlocks after ->writepage
+        Assert.Equal(written, f->FInode->DiskToken[2]);
+        m.CompletePendingIo();
+        m.PutPage(page);
+        Assert.True(m.TruncateInodeIndex(f->FMapping, 2)); // clean now: dropped from the cache
+        Assert.True(m.FileReadPage(f, 2));                  // read-in from the device: the write is there
+    }
+
+    [Fact]
+    public void DirtyPageDroppedWithoutWriteback_IsDetectedAtTheNextRead()
+    {
+        using Machine m = Machine.Boot(MachineDescription.Uniform(1, 16384));
+        File* f = m.CreateFile(8);
+        Assert.True(m.FileWritePage(f, 5));
+        Page* page = Lock(m, f, 5);
+        Assert.True(m.ClearPageDirtyForIo(page));           // a buggy path: clean it without ->writepage
+        ClearPageLocked(page);
+        m.PutPage(page);
+        Assert.True(m.TruncateInodeIndex(f->FMapping, 5));
+        Assert.Throws<DataLossException>(() => m.FileReadPage(f, 5));
     }
 }

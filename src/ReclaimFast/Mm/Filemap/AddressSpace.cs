@@ -44,8 +44,17 @@ public unsafe struct Inode
     public ulong SizePages;
     /// <summary><c>i_count</c>.</summary>
     public int Count;
-    /// <summary>Content token per page offset (length <see cref="SizePages"/>).</summary>
+    /// <summary>
+    /// Content token per page offset (length <see cref="SizePages"/>): the file's current content, what a read must
+    /// see. Writes (write(2), stores through shared mappings) update it at once.
+    /// </summary>
     public ulong* Token;
+    /// <summary>
+    /// What the backing device holds per page offset: set when writeback of a dirty page is submitted; a read-in
+    /// from disk brings this. A dirty page dropped without writeback leaves it behind <see cref="Token"/>, so the
+    /// next read detects the lost write.
+    /// </summary>
+    public ulong* DiskToken;
     /// <summary><c>i_data</c>; <c>i_mapping</c> points here.</summary>
     public AddressSpace IData;
 }

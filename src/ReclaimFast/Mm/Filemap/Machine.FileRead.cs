@@ -28,7 +28,7 @@ public sealed unsafe partial class Machine
             AddToPageCacheLru(page, mapping, index);
             // ->readpage
             IoJiffiesPending += PageCacheReadLatencyJiffies;
-            ContentToken[PageToPfn(page)] = inode->Token[index];
+            ContentToken[PageToPfn(page)] = inode->DiskToken[index]; // the device's copy
             SetPageUptodate(page);
             ClearPageLocked(page);
         }

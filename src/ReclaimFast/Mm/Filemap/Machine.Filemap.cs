@@ -22,8 +22,9 @@ public sealed unsafe partial class Machine
         inode->SizePages = sizePages;
         inode->Count = 1;
         inode->Token = Heap.AllocArray<ulong>((long)Math.Max(1UL, sizePages));
+        inode->DiskToken = Heap.AllocArray<ulong>((long)Math.Max(1UL, sizePages));
         for (ulong i = 0; i < sizePages; i++)
-            inode->Token[i] = FileToken(inode->Ino, i);
+            inode->Token[i] = inode->DiskToken[i] = FileToken(inode->Ino, i);
         inode->IData.Host = inode;
         inode->IData.GfpMask = GfpUserMovable;
         ListHead.Init(&inode->IData.IMmap);
@@ -129,7 +130,7 @@ public sealed unsafe partial class Machine
         {
             // page_not_uptodate → ->readpage: the I/O brings in the file's content for this offset
             IoJiffiesPending += PageCacheReadLatencyJiffies;
-            ContentToken[PageToPfn(p)] = inode->Token[pgoff];
+            ContentToken[PageToPfn(p)] = inode->DiskToken[pgoff];
             SetPageUptodate(p);
         }
         page = p;

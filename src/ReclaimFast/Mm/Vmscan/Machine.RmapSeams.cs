@@ -94,7 +94,7 @@ public sealed unsafe partial class Machine
         AddressSpace* mapping = (AddressSpace*)PageMappingFile(page);
         Inode* inode = mapping->Host;
         if (inode != null && page->Index < inode->SizePages)
-            inode->Token[page->Index] = ContentToken[PageToPfn(page)];
+            inode->DiskToken[page->Index] = ContentToken[PageToPfn(page)]; // ->writepage: the data goes to disk
         SetPageWriteback(page);
         ClearPageLocked(page);
         QueuePendingIo(page);
