@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ReclaimFast.Mm.Swap;
+using ReclaimFast.Mm.Types;
 
 namespace ReclaimFast.Mm.Memory;
 
@@ -25,8 +26,8 @@ public static class Pte
     public const int PudShift = 30;
     /// <summary>PMD_SHIFT.</summary>
     public const int PmdShift = 21;
-    /// <summary>PAGE_SHIFT.</summary>
-    public const int PageShift = 12;
+    /// <summary>PAGE_SHIFT (<see cref="Pfn.PageShift"/>).</summary>
+    public const int PageShift = Pfn.PageShift;
 
     /// <summary>TASK_SIZE_MAX for 4-level x86-64: (1 &lt;&lt; 47) − PAGE_SIZE.</summary>
     public const ulong TaskSize = (1UL << 47) - (1UL << PageShift);

@@ -346,8 +346,8 @@ public sealed unsafe partial class Machine
         return Math.Min(125, threshold);
     }
 
-    /// <summary><c>fls</c>: 1-based index of the most significant set bit, 0 for 0.</summary>
-    private static int Fls(ulong x) => x == 0 ? 0 : 64 - BitOperations.LeadingZeroCount(x);
+    /// <summary><c>fls</c> / <c>fls_long</c>: 1-based index of the most significant set bit, 0 for 0.</summary>
+    internal static int Fls(ulong x) => x == 0 ? 0 : 64 - BitOperations.LeadingZeroCount(x);
 
     /// <summary>Zone slots of all nodes (<c>for_each_zone</c> walks them in node, then zone order).</summary>
     private int NrZoneSlots => _nrNodes * MmZone.MaxNrZones;

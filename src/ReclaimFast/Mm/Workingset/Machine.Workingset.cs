@@ -46,7 +46,7 @@ public sealed unsafe partial class Machine
     internal static int ComputeBucketOrder(ulong totalramPages)
     {
         int timestampBits = 64 - EvictionShift;
-        int maxOrder = totalramPages - 1 == 0 ? 0 : 64 - System.Numerics.BitOperations.LeadingZeroCount(totalramPages - 1);
+        int maxOrder = Fls(totalramPages - 1); // fls_long
         return maxOrder > timestampBits ? maxOrder - timestampBits : 0;
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.IO.Compression;
+using ReclaimFast.Mm.Types;
 
 namespace ReclaimFast.Workload.Traces;
 
@@ -14,11 +15,11 @@ namespace ReclaimFast.Workload.Traces;
 /// </summary>
 public abstract class TraceReader : IDisposable
 {
-    /// <summary>Page size of trace records: 4 KiB (PAGE_SHIFT 12 on x86-64).</summary>
-    public const int PageShift = 12;
+    /// <summary>Page size of trace records: the machine's PAGE_SHIFT (<see cref="Pfn.PageShift"/>).</summary>
+    public const int PageShift = Pfn.PageShift;
 
-    /// <summary>4096.</summary>
-    public const int PageSize = 1 << PageShift;
+    /// <summary>PAGE_SIZE (<see cref="Pfn.PageSize"/>).</summary>
+    public const int PageSize = Pfn.PageSize;
 
     private protected TraceReader(TraceByteSource source) => Source = source;
 
