@@ -48,6 +48,41 @@ public unsafe class AnonSwapTests
         return sum;
     }
 
+    /// <summary>Pages the swap cache index holds, counted slot by slot (the test's own count).</summary>
+    private static ulong SwapCacheWalk(Machine m, int type)
+    {
+        SwapInfoStruct* si = m.SwapInfo(type);
+        ulong n = 0;
+        for (ulong off = 1; off < si->Max; off++)
+        {
+            Mm.Types.Page* page = m.LookupSwapCache(Mm.Swap.SwpEntry.Make(type, off));
+            if (page == null)
+                continue;
+            n++;
+            m.PutPage(page);
+        }
+        return n;
+    }
+
+    [Fact]
+    public void SwapCachePageCount_IsKeptAsTheIndexChanges()
+    {
+        const ulong Ram = 8192, Region = 12000;
+        using Machine m = Create((long)Ram);
+        m.SwapOn(20000);
+        TaskStruct* t = m.CreateTask();
+        ulong a = MmapAnon(m, t, Region);
+        for (ulong i = 0; i < Region; i++)
+            Touch(m, t, a + i * PageSize, write: true);
+        for (ulong i = 0; i < Region; i += 3)
+            Touch(m, t, a + i * PageSize, write: false); // swap-ins add pages back to the swap cache
+        ulong walked = SwapCacheWalk(m, 0);
+        Assert.True(walked > 0, "the run left nothing in the swap cache");
+        Assert.Equal(walked, m.TotalSwapcachePages());
+        m.DoMunmap(t->Mm, a, Region * PageSize);       // unmapping frees swap slots and their cache pages
+        Assert.Equal(SwapCacheWalk(m, 0), m.TotalSwapcachePages());
+    }
+
     [Fact]
     public void AnonLargerThanRam_SwapsOutAndBack_WithTokensIntact()
     {

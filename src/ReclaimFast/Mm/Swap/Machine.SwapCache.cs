@@ -12,33 +12,16 @@ namespace ReclaimFast;
 public sealed unsafe partial class Machine
 {
     private Page*** _swapCache;          // [swap type] → Page*[si->Max]
+    private ulong _swapCacheNrPages;     // Σ nrpages of the swap address spaces
 
     /// <summary>Latency of one swap read-in (jiffies), added to <see cref="IoJiffiesPending"/> until the event loop.</summary>
     internal int SwapReadLatencyJiffies = 1;
 
     /// <summary>
-    /// <c>total_swapcache_pages</c> (mm/swap_state.c): pages in the swap cache of every device. Walks the index (a
-    /// diagnostics path: /proc/meminfo's SwapCached), since no nrpages counter is kept per swapper space.
+    /// <c>total_swapcache_pages</c>: the pages in the swap cache, the sum of the swap address spaces'
+    /// <c>nrpages</c> (kept at add and delete, as the kernel keeps them; not counted by walking the index).
     /// </summary>
-    internal ulong TotalSwapcachePages()
-    {
-        if (_swapCache == null)
-            return 0;
-        ulong n = 0;
-        for (int type = 0; type < NrSwapfiles; type++)
-        {
-            Page** slots = _swapCache[type];
-            if (slots == null)
-                continue;
-            ulong max = SwapInfo(type)->Max;
-            for (ulong i = 0; i < max; i++)
-            {
-                if (slots[i] != null)
-                    n++;
-            }
-        }
-        return n;
-    }
+    internal ulong TotalSwapcachePages() => _swapCacheNrPages;
 
     /// <summary>The swap-cache slot of <paramref name="entry"/> (<c>swap_address_space(entry)</c> + offset).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -80,6 +63,7 @@ public sealed unsafe partial class Machine
         SetPageSwapCache(page);
         page->Private = entry.Val;
         *slot = page;
+        _swapCacheNrPages++;
         ModFilePages(page, 1);
         return 0;
     }
@@ -88,6 +72,7 @@ public sealed unsafe partial class Machine
     internal void __DeleteFromSwapCache(Page* page, SwpEntry entry)
     {
         *SwapCacheSlot(entry) = null;
+        _swapCacheNrPages--;
         page->Private = 0;
         ClearPageSwapCache(page);
         ModFilePages(page, -1);
