@@ -125,3 +125,44 @@ public unsafe class FileWritebackTokenTests
         Assert.Throws<DataLossException>(() => m.FileReadPage(f, 5));
     }
 }
+
+/// <summary>
+/// Writes in flight complete oldest first (the block layer's FIFO completion the emulator models), also when more
+/// are in flight than the pending-I/O ring first held (it starts small and doubles).
+/// </summary>
+public unsafe class PendingIoOrderTests
+{
+    [Fact]
+    public void TwoHundredWritesInFlight_CompleteInSubmissionOrder()
+    {
+        const int N = 200; // > 64 and > 128: the ring grows twice with writes in flight
+        using Machine m = Machine.Boot(MachineDescription.Uniform(1, 16384));
+        File* f = m.CreateFile(N);
+        for (ulong i = 0; i < N; i++)
+            Assert.True(m.FileWritePage(f, i));
+        m.LruAddDrain();
+        var pages = new nint[N];
+        for (int i = 0; i < N; i++)
+        {
+            Page* page = Machine.FindGetPage(f->FMapping, (ulong)i);
+            Assert.False(TestSetPageLocked(page));
+            ScanControl sc = default;
+            Assert.Equal(PageoutResult.Success, m.Pageout(page, (nint)f->FMapping, &sc));
+            m.PutPage(page);
+            pages[i] = (nint)page;
+            if (i == 59)
+                Assert.Equal(10, m.CompletePendingIo(10)); // the ring's head moves: later growth copies a wrapped ring
+        }
+        Assert.Equal(N - 10, m.PendingIoCount);
+        Assert.Equal(5, m.CompletePendingIo(5));
+        for (int i = 0; i < N; i++)
+            Assert.Equal(i >= 15, PageWriteback((Page*)pages[i])); // the next oldest, across the wrapped growth
+        Assert.Equal(65, m.CompletePendingIo(65));
+        for (int i = 0; i < N; i++)
+            Assert.Equal(i >= 80, PageWriteback((Page*)pages[i])); // exactly the 80 oldest have completed
+        Assert.Equal(N - 80, m.CompletePendingIo());
+        for (int i = 0; i < N; i++)
+            Assert.False(PageWriteback((Page*)pages[i]));
+        m.CheckInvariants();
+    }
+}

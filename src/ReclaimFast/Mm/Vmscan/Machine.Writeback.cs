@@ -10,7 +10,11 @@ namespace ReclaimFast;
 // CompletePendingIo() (a test, or later the event loop) completes them.
 public sealed unsafe partial class Machine
 {
-    private Page** _pendingIo;      // FIFO of pages under writeback, one slot per page frame at most
+    // FIFO of pages under writeback: a power-of-two ring grown on demand (never beyond the page frames, since a
+    // page is queued at most once), so a machine pays for the writes in flight, not 8 bytes per page frame.
+    private const long PendingIoInitialCapacity = 64;
+    private Page** _pendingIo;
+    private long _pendingIoCapacity;
     private long _pendingIoHead;
     private long _pendingIoCount;
 
@@ -20,12 +24,26 @@ public sealed unsafe partial class Machine
     /// <summary>Queues a page whose writeback has started (holds a reference until completion).</summary>
     private void QueuePendingIo(Page* page)
     {
-        if (_pendingIo == null)
-            _pendingIo = (Page**)_heap.AllocArray<nint>((long)_memMapPfns);
+        if (_pendingIoCount == _pendingIoCapacity)
+            GrowPendingIo();
         GetPage(page);
-        long cap = (long)_memMapPfns;
-        _pendingIo[(_pendingIoHead + _pendingIoCount) % cap] = page;
+        _pendingIo[(_pendingIoHead + _pendingIoCount) & (_pendingIoCapacity - 1)] = page;
         _pendingIoCount++;
+    }
+
+    /// <summary>Doubles the ring (native memory), keeping submission order: the oldest write moves to slot 0.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowPendingIo()
+    {
+        long capacity = _pendingIoCapacity == 0 ? PendingIoInitialCapacity : _pendingIoCapacity * 2;
+        Page** ring = (Page**)_heap.AllocArray<nint>(capacity, zero: false);
+        for (long i = 0; i < _pendingIoCount; i++)
+            ring[i] = _pendingIo[(_pendingIoHead + i) & (_pendingIoCapacity - 1)];
+        if (_pendingIo != null)
+            _heap.Free(_pendingIo);
+        _pendingIo = ring;
+        _pendingIoCapacity = capacity;
+        _pendingIoHead = 0;
     }
 
     /// <summary>
@@ -36,11 +54,10 @@ public sealed unsafe partial class Machine
     internal long CompletePendingIo(long max = long.MaxValue)
     {
         long n = 0;
-        long cap = (long)_memMapPfns;
         while (_pendingIoCount != 0 && n < max)
         {
             Page* page = _pendingIo[_pendingIoHead];
-            _pendingIoHead = (_pendingIoHead + 1) % cap;
+            _pendingIoHead = (_pendingIoHead + 1) & (_pendingIoCapacity - 1);
             _pendingIoCount--;
             EndPageWriteback(page);
             PutPage(page);
