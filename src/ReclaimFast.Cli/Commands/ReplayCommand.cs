@@ -17,9 +17,6 @@ namespace ReclaimFast.Cli.Commands;
 /// </summary>
 public static class ReplayCommand
 {
-    /// <summary>Exit code for bad input (format, size, file, trace contents).</summary>
-    public const int BadInputExitCode = 2;
-
     private const int BatchRecords = 4096;
 
     /// <summary>Builds the <c>replay</c> command.</summary>
@@ -74,7 +71,7 @@ public static class ReplayCommand
             {
                 // TraceFormatException is a FormatException; FileNotFoundException an IOException.
                 error.WriteLine($"reclaimfast replay: {e.Message}");
-                return BadInputExitCode;
+                return CliException.ExitCode;
             }
         });
         return command;
