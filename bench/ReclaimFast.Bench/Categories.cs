@@ -11,6 +11,7 @@ internal static class Categories
     public const string Replay = "replay";
     public const string VmscanInactiveFile = "vmscan-inactive-file";
     public const string VmscanInactiveFileRandom = "vmscan-inactive-file-random";
+    public const string VmscanInactiveFileRandom64GiB = "vmscan-inactive-file-random-64gib";
     public const string VmscanActive = "vmscan-active";
     public const string VmscanAnonSwap = "vmscan-anon-swap";
     public const string Slab = "slab";
