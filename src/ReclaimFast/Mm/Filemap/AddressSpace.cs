@@ -55,6 +55,8 @@ public unsafe struct Inode
     /// next read detects the lost write.
     /// </summary>
     public ulong* DiskToken;
+    /// <summary>Emulator: elements allocated in <see cref="Token"/> and <see cref="DiskToken"/> (≥ <see cref="SizePages"/>).</summary>
+    public ulong TokenCapacity;
     /// <summary><c>i_data</c>; <c>i_mapping</c> points here.</summary>
     public AddressSpace IData;
 }

@@ -23,6 +23,7 @@ public sealed unsafe partial class Machine
         inode->Count = 1;
         inode->Token = Heap.AllocArray<ulong>((long)Math.Max(1UL, sizePages));
         inode->DiskToken = Heap.AllocArray<ulong>((long)Math.Max(1UL, sizePages));
+        inode->TokenCapacity = Math.Max(1UL, sizePages);
         for (ulong i = 0; i < sizePages; i++)
             inode->Token[i] = inode->DiskToken[i] = FileToken(inode->Ino, i);
         inode->IData.Host = inode;
