@@ -7,7 +7,9 @@ namespace ReclaimFast.Mm.Filemap;
 /// <summary>
 /// Mirrors <c>struct xa_node</c> (include/linux/xarray.h): 64 slots, its shift (0 for a leaf), its offset in
 /// the parent, and the counts of non-null and value slots. Nodes come from a <see cref="NativePool{T}"/>,
-/// so inserting and deleting allocate nothing on the GC heap. Marks (tags) are not modelled yet.
+/// so inserting and deleting allocate nothing on the GC heap. Marks are one 64-bit mask per mark
+/// (<c>marks[XA_MAX_MARKS][XA_MARK_LONGS]</c> with one long per mark at 64 slots): bit i set when slot i's entry,
+/// or some entry below slot i, carries the mark.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct XaNode
@@ -35,6 +37,10 @@ public unsafe struct XaNode
     public XArray* Array;
     /// <summary><c>private_list</c>: the workingset shadow-node list link (null/self when not on it).</summary>
     public Types.ListHead PrivateList;
+    /// <summary>XA_MAX_MARKS.</summary>
+    public const int MaxMarks = 3;
+    /// <summary><c>marks</c>.</summary>
+    public fixed ulong Marks[MaxMarks];
 }
 
 /// <summary>
@@ -69,6 +75,8 @@ public unsafe struct XArray
 {
     /// <summary><c>xa_head</c>.</summary>
     public ulong Head;
+    /// <summary>The mark bits of <c>xa_flags</c> (<c>XA_FLAGS_MARK</c>): bit m set while some entry carries mark m.</summary>
+    public uint FlagsMarks;
 
     /// <summary><c>xa_mk_value</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -144,6 +152,8 @@ public unsafe struct XArray
             if (!IsNode(head) && head != 0 && index == 0)
             {
                 Head = entry;
+                if (IsValue(entry))
+                    FlagsMarks = 0;
                 return head;
             }
             XaNode* top = pool.Alloc();
@@ -160,6 +170,7 @@ public unsafe struct XArray
                 top->Count = 1;
                 child->Parent = top;
                 child->Offset = 0;
+                CarryMarks(top);
             }
             else
             {
@@ -167,6 +178,7 @@ public unsafe struct XArray
                 top->Slots[0] = head;
                 top->Count = 1;
                 top->NrValues = (byte)(IsValue(head) ? 1 : 0);
+                CarryMarks(top);
                 XaUpdate.Call(update, top);
             }
             Head = MkNode(top);
@@ -199,8 +211,170 @@ public unsafe struct XArray
         if (old == 0)
             node->Count++;
         node->NrValues = (byte)(node->NrValues + (IsValue(entry) ? 1 : 0) - (IsValue(old) ? 1 : 0));
+        // A value entry (a shadow) replacing a page carries no marks (page_cache_delete's xas_init_marks); a page
+        // replacing a page (migration) keeps them.
+        if (IsValue(entry))
+            InitMarks(node, slot);
         XaUpdate.Call(update, node);
         return old;
+    }
+
+    /// <summary>xas_expand's marks: the new top's slot 0 carries every mark the array had.</summary>
+    private readonly void CarryMarks(XaNode* top)
+    {
+        for (int m = 0; m < XaNode.MaxMarks; m++)
+        {
+            if ((FlagsMarks & (1u << m)) != 0)
+                top->Marks[m] |= 1;
+        }
+    }
+
+    /// <summary><c>xas_init_marks</c> for one leaf slot: clear every mark there and up the tree.</summary>
+    private void InitMarks(XaNode* leaf, int slot)
+    {
+        for (int m = 0; m < XaNode.MaxMarks; m++)
+        {
+            if ((leaf->Marks[m] & (1UL << slot)) != 0)
+                ClearMarkFrom(leaf, slot, m);
+        }
+    }
+
+    /// <summary>Clears mark <paramref name="m"/> at a leaf slot and, where a node has no marked slot left, in its parent.</summary>
+    private void ClearMarkFrom(XaNode* node, int slot, int m)
+    {
+        while (true)
+        {
+            node->Marks[m] &= ~(1UL << slot);
+            if (node->Marks[m] != 0)
+                return;
+            if (node->Parent == null)
+            {
+                FlagsMarks &= ~(1u << m);
+                return;
+            }
+            slot = node->Offset;
+            node = node->Parent;
+        }
+    }
+
+    /// <summary>The leaf node holding <paramref name="index"/> and its slot, or null (head entry: null, slot −1).</summary>
+    private readonly XaNode* LeafOf(ulong index, out int slot)
+    {
+        slot = -1;
+        ulong entry = Head;
+        if (!IsNode(entry))
+            return null;
+        XaNode* node = ToNode(entry);
+        if (index > MaxIndex(node->Shift))
+            return null;
+        while (node->Shift != 0)
+        {
+            entry = node->Slots[(int)(index >> node->Shift) & XaNode.ChunkMask];
+            if (!IsNode(entry))
+                return null;
+            node = ToNode(entry);
+        }
+        slot = (int)index & XaNode.ChunkMask;
+        return node;
+    }
+
+    /// <summary><c>xa_set_mark</c>: marks the (present) entry at <paramref name="index"/>; nothing if there is none.</summary>
+    public void SetMark(ulong index, int mark)
+    {
+        Debug.Assert((uint)mark < XaNode.MaxMarks);
+        XaNode* node = LeafOf(index, out int slot);
+        if (node == null)
+        {
+            if (index == 0 && Head != 0 && !IsNode(Head))
+                FlagsMarks |= 1u << mark;
+            return;
+        }
+        if (node->Slots[slot] == 0)
+            return;
+        while (true)
+        {
+            ulong bit = 1UL << slot;
+            if ((node->Marks[mark] & bit) != 0)
+                break;
+            node->Marks[mark] |= bit;
+            if (node->Parent == null)
+                break;
+            slot = node->Offset;
+            node = node->Parent;
+        }
+        FlagsMarks |= 1u << mark;
+    }
+
+    /// <summary><c>xa_clear_mark</c>.</summary>
+    public void ClearMark(ulong index, int mark)
+    {
+        Debug.Assert((uint)mark < XaNode.MaxMarks);
+        XaNode* node = LeafOf(index, out int slot);
+        if (node == null)
+        {
+            if (index == 0 && !IsNode(Head))
+                FlagsMarks &= ~(1u << mark);
+            return;
+        }
+        if ((node->Marks[mark] & (1UL << slot)) != 0)
+            ClearMarkFrom(node, slot, mark);
+    }
+
+    /// <summary><c>xa_get_mark</c>.</summary>
+    public readonly bool GetMark(ulong index, int mark)
+    {
+        XaNode* node = LeafOf(index, out int slot);
+        if (node == null)
+            return index == 0 && Head != 0 && !IsNode(Head) && (FlagsMarks & (1u << mark)) != 0;
+        return (node->Marks[mark] & (1UL << slot)) != 0;
+    }
+
+    /// <summary><c>xa_marked</c>: whether any entry carries <paramref name="mark"/>.</summary>
+    public readonly bool Marked(int mark) => (FlagsMarks & (1u << mark)) != 0;
+
+    /// <summary>
+    /// <c>xa_find(xa, &amp;index, max, mark)</c>: the first entry carrying <paramref name="mark"/> at an index in
+    /// [<paramref name="index"/>, <paramref name="max"/>]; updates <paramref name="index"/>. 0 when there is none.
+    /// </summary>
+    public readonly ulong FindMarked(ref ulong index, ulong max, int mark)
+    {
+        if (!Marked(mark) || index > max)
+            return 0;
+        ulong head = Head;
+        if (!IsNode(head))
+            return index == 0 ? head : 0;
+        XaNode* top = ToNode(head);
+        if (index > MaxIndex(top->Shift))
+            return 0;
+        ulong found = FindMarkedIn(top, ref index, mark);
+        return found != 0 && index <= max ? found : 0;
+    }
+
+    private static ulong FindMarkedIn(XaNode* node, ref ulong index, int mark)
+    {
+        int first = (int)(index >> node->Shift) & XaNode.ChunkMask;
+        ulong baseIndex = node->Shift + XaNode.ChunkShift >= 64 ? 0 : index & ~((1UL << (node->Shift + XaNode.ChunkShift)) - 1);
+        ulong bits = node->Marks[mark] & (ulong.MaxValue << first);
+        while (bits != 0)
+        {
+            int off = System.Numerics.BitOperations.TrailingZeroCount(bits);
+            bits &= bits - 1;
+            ulong slotBase = baseIndex + ((ulong)off << node->Shift);
+            ulong entry = node->Slots[off];
+            if (node->Shift == 0)
+            {
+                index = slotBase;
+                return entry;
+            }
+            ulong sub = off == first ? index : slotBase;
+            ulong found = FindMarkedIn(ToNode(entry), ref sub, mark);
+            if (found != 0)
+            {
+                index = sub;
+                return found;
+            }
+        }
+        return 0;
     }
 
     private ulong Erase(ulong index, ref NativePool<XaNode> pool, XaUpdate* update)
@@ -211,6 +385,7 @@ public unsafe struct XArray
             if (index != 0)
                 return 0;
             Head = 0;
+            FlagsMarks = 0;
             return head;
         }
         XaNode* node = ToNode(head);
@@ -227,6 +402,7 @@ public unsafe struct XArray
         ulong old = node->Slots[slot];
         if (old == 0)
             return 0;
+        InitMarks(node, slot); // xas_store(NULL) clears the entry's marks
         node->Slots[slot] = 0;
         node->Count--;
         if (IsValue(old))
@@ -336,6 +512,7 @@ public unsafe struct XArray
         if (IsNode(Head))
             FreeTree(ToNode(Head), ref pool, update);
         Head = 0;
+        FlagsMarks = 0;
     }
 
     private static void FreeTree(XaNode* node, ref NativePool<XaNode> pool, XaUpdate* update)
