@@ -2,7 +2,6 @@ using System;
 using System.Globalization;
 using System.IO;
 using ReclaimFast.Mm.PageAlloc;
-using ReclaimFast.Mm.Types;
 
 namespace ReclaimFast.Diagnostics;
 
@@ -16,10 +15,10 @@ namespace ReclaimFast.Diagnostics;
 public static unsafe class ProcVmstat
 {
     /// <summary><c>vm_dirty_ratio</c> default (mm/page-writeback.c).</summary>
-    public const int VmDirtyRatio = 20;
+    public const int VmDirtyRatio = Machine.VmDirtyRatio;
 
     /// <summary><c>dirty_background_ratio</c> default.</summary>
-    public const int DirtyBackgroundRatio = 10;
+    public const int DirtyBackgroundRatio = Machine.DirtyBackgroundRatio;
 
     /// <summary>Writes the whole of /proc/vmstat.</summary>
     public static void Write(Machine machine, TextWriter writer)
@@ -100,16 +99,7 @@ public static unsafe class ProcVmstat
     public static void GlobalDirtyLimits(Machine machine, out ulong background, out ulong dirty)
     {
         ArgumentNullException.ThrowIfNull(machine);
-        ulong available = GlobalDirtyableMemory(machine);
-        // Ratios converted to per-PAGE_SIZE units for precision, as the kernel does.
-        ulong ratio = (ulong)VmDirtyRatio * Pfn.PageSize / 100;
-        ulong bgRatio = (ulong)DirtyBackgroundRatio * Pfn.PageSize / 100;
-        ulong thresh = ratio * available / Pfn.PageSize;
-        ulong bgThresh = bgRatio * available / Pfn.PageSize;
-        if (bgThresh >= thresh)
-            bgThresh = thresh / 2;
-        background = bgThresh;
-        dirty = thresh;
+        machine.GlobalDirtyLimits(out background, out dirty);
     }
 
     /// <summary>
@@ -119,11 +109,7 @@ public static unsafe class ProcVmstat
     public static ulong GlobalDirtyableMemory(Machine machine)
     {
         ArgumentNullException.ThrowIfNull(machine);
-        ulong x = Fmt.Clamp(machine.GlobalZonePageState(ZoneStatItem.NrFreePages));
-        x -= Math.Min(x, machine.TotalreservePages);
-        x += Fmt.Clamp(machine.GlobalNodePageState(NodeStatItem.NrInactiveFile));
-        x += Fmt.Clamp(machine.GlobalNodePageState(NodeStatItem.NrActiveFile));
-        return x + 1;
+        return machine.GlobalDirtyableMemory();
     }
 
     /// <summary><c>global_numa_state</c>: the sum over all zones.</summary>

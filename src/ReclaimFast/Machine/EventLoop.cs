@@ -193,13 +193,19 @@ public sealed unsafe partial class Machine
         else
             RunTaskStep(_tasks[id - _nrNodes]);
         _jiffies++;
+        ArmIoTimer();
+        return true;
+    }
+
+    /// <summary>Writes were submitted: their completion comes after the simulated I/O latency.</summary>
+    private void ArmIoTimer()
+    {
         if (_pendingIoCount != 0 && !_ioTimerArmed)
         {
             _ioTimerArmed = true;
             _ioTimerExpires = _jiffies + (ulong)_ioLatencyJiffies;
             AddTimer(_ioTimerExpires, TimerIo, 0, _ioTimerGen);
         }
-        return true;
     }
 
     /// <summary>Runs up to <paramref name="maxSteps"/> steps; returns how many ran.</summary>
@@ -323,6 +329,10 @@ public sealed unsafe partial class Machine
                     break;
                 case TimerCacheReap:
                     CacheReapTimer(t.Arg);
+                    break;
+                case TimerWriteback:
+                    WritebackTimer(t.Gen);
+                    ArmIoTimer(); // the flusher's writes complete after the I/O latency
                     break;
                 case TimerIo:
                     // The block layer's completion: end_page_writeback on every write queued so far.

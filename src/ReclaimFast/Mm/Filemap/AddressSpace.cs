@@ -29,6 +29,28 @@ public unsafe struct AddressSpace
     /// insertion order, filtered by overlap (the kernel's interval tree visits in that order too).
     /// </summary>
     public ListHead IMmap;
+    /// <summary><c>writeback_index</c>: where range-cyclic writeback (<c>write_cache_pages</c>) resumes.</summary>
+    public ulong WritebackIndex;
+}
+
+/// <summary>The page-cache xarray marks (include/linux/fs.h <c>PAGECACHE_TAG_*</c>).</summary>
+public static class PagecacheTag
+{
+    /// <summary>PAGECACHE_TAG_DIRTY = XA_MARK_0.</summary>
+    public const int Dirty = 0;
+    /// <summary>PAGECACHE_TAG_WRITEBACK = XA_MARK_1.</summary>
+    public const int Writeback = 1;
+    /// <summary>PAGECACHE_TAG_TOWRITE = XA_MARK_2.</summary>
+    public const int Towrite = 2;
+}
+
+/// <summary><c>inode->i_state</c> bits the flusher uses (include/linux/fs.h).</summary>
+public static class InodeState
+{
+    /// <summary>I_DIRTY_PAGES: the inode has dirty pages (it is on the writeback's b_dirty/b_io/b_more_io).</summary>
+    public const uint DirtyPages = 1u << 2;
+    /// <summary>I_SYNC: writeback of the inode is in progress.</summary>
+    public const uint Sync = 1u << 7;
 }
 
 /// <summary>
@@ -59,6 +81,12 @@ public unsafe struct Inode
     public ulong TokenCapacity;
     /// <summary><c>i_data</c>; <c>i_mapping</c> points here.</summary>
     public AddressSpace IData;
+    /// <summary><c>i_state</c>: <see cref="InodeState"/> bits.</summary>
+    public uint IState;
+    /// <summary><c>dirtied_when</c>: jiffies when the inode was first dirtied (kupdate expiry).</summary>
+    public ulong DirtiedWhen;
+    /// <summary><c>i_io_list</c>: on the writeback's b_dirty, b_io or b_more_io list while dirty.</summary>
+    public ListHead IIoList;
 }
 
 /// <summary>Mirrors the part of <c>struct file</c> a mapping needs.</summary>

@@ -16,8 +16,8 @@ public sealed unsafe partial class Machine
     /// shadow there is not a refault, and there is no FGP_ACCESSED: a write does not <c>mark_page_accessed</c>), the
     /// copy (a new content token; a full-page write needs no read first), then <c>write_end</c>: uptodate,
     /// <c>set_page_dirty</c>, unlock, put. Returns false when no page could be allocated (the caller reclaims and
-    /// retries). Simplifications: <c>wait_for_stable_page</c> does not wait (no stable-page devices) and
-    /// <c>balance_dirty_pages_ratelimited</c> does not throttle (no dirty limits are enforced yet).
+    /// retries), and <c>balance_dirty_pages_ratelimited</c>. Simplification: <c>wait_for_stable_page</c> does not wait
+    /// (no stable-page devices).
     /// </summary>
     internal bool FileWritePage(File* file, ulong index)
     {
@@ -47,6 +47,7 @@ public sealed unsafe partial class Machine
         SetPageDirtyMapping(page);
         ClearPageLocked(page);
         PutPage(page);
+        BalanceDirtyPagesRatelimited();
         return true;
     }
 }

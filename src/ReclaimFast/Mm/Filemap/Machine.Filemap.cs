@@ -29,6 +29,7 @@ public sealed unsafe partial class Machine
         inode->IData.Host = inode;
         inode->IData.GfpMask = GfpUserMovable;
         ListHead.Init(&inode->IData.IMmap);
+        ListHead.Init(&inode->IIoList);
         Mm.Filemap.File* file = _filePool.Alloc();
         file->FInode = inode;
         file->FMapping = &inode->IData;

@@ -236,8 +236,12 @@ public sealed unsafe partial class Machine
         // mem_cgroup_uncharge_list: the memcg issue's.
         FreeUnrefPageList(&pageList);
 
+        // Dirty pages nobody queued for I/O: the flushers are behind (or asleep); nudge them.
         if (stat.NrUnqueuedDirty == nrTaken)
-            _flusherWakeups++;       // wakeup_flusher_threads(WB_REASON_VMSCAN)
+        {
+            _flusherWakeups++;
+            WakeupFlusherThreads(WbReason.Vmscan);
+        }
 
         sc->Nr.Dirty += stat.NrDirty;
         sc->Nr.Congested += stat.NrCongested;

@@ -77,16 +77,22 @@ public sealed unsafe partial class Machine
         ModNodePageState(PagePgdat(page), NodeStatItem.NrFileDirty, 1);
         ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, 1);
         ModNodePageState(PagePgdat(page), NodeStatItem.NrDirtied, 1);
+        TagPageDirty(page);
         return true;
     }
 
     /// <summary>
-    /// <c>clear_page_dirty_for_io</c>: clear PG_dirty before writing; page cache (dirty-accounted) pages also give
-    /// back NR_FILE_DIRTY and NR_ZONE_WRITE_PENDING. Swap-cache pages are not dirty-accounted.
+    /// <c>clear_page_dirty_for_io</c>: <c>page_mkclean</c> for mapped page-cache pages, then clear PG_dirty before
+    /// writing; page cache (dirty-accounted) pages also give back NR_FILE_DIRTY and NR_ZONE_WRITE_PENDING. Swap-cache
+    /// pages are not dirty-accounted.
     /// </summary>
     internal bool ClearPageDirtyForIo(Page* page)
     {
         bool accounted = !PageSwapBacked(page) && PageMappingFile(page) != null;
+        // page_mkclean: write-protect the shared PTEs, so a later store faults and redirties; data a dirty PTE held is
+        // the page's to write now.
+        if (accounted && PageMkclean(page) != 0)
+            SetPageDirtyFile(page);
         if (!TestClearPageDirty(page))
             return false;
         if (accounted)
@@ -97,11 +103,12 @@ public sealed unsafe partial class Machine
         return true;
     }
 
-    /// <summary><c>set_page_writeback</c>: PG_writeback, NR_WRITEBACK and NR_ZONE_WRITE_PENDING.</summary>
+    /// <summary><c>set_page_writeback</c>: PG_writeback, the page-cache writeback tags, NR_WRITEBACK and NR_ZONE_WRITE_PENDING.</summary>
     internal void SetPageWriteback(Page* page)
     {
         if (TestSetPageWriteback(page))
             return;
+        TagPageWriteback(page);
         ModNodePageState(PagePgdat(page), NodeStatItem.NrWriteback, 1);
         ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, 1);
     }
@@ -120,6 +127,7 @@ public sealed unsafe partial class Machine
         }
         if (!TestClearPageWriteback(page))
             ThrowNotUnderWriteback(page);
+        TagPageWritebackEnd(page);
         ModNodePageState(PagePgdat(page), NodeStatItem.NrWriteback, -1);
         ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, -1);
         ModNodePageState(PagePgdat(page), NodeStatItem.NrWritten, 1);
