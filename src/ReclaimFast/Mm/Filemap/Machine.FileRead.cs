@@ -13,13 +13,17 @@ public sealed unsafe partial class Machine
     /// <c>mark_page_accessed</c> and the read's reference dropped. Returns false when no page could be allocated
     /// (the caller reclaims and retries). Simplification: no readahead.
     /// </summary>
-    internal bool FileReadPage(File* file, ulong index)
+    internal bool FileReadPage(File* file, ulong index) => FileReadPage(file, index, out _);
+
+    /// <summary>As <see cref="FileReadPage(File*, ulong)"/>, telling whether the page was in the cache (a hit).</summary>
+    internal bool FileReadPage(File* file, ulong index, out bool hit)
     {
         AddressSpace* mapping = file->FMapping;
         Inode* inode = mapping->Host;
         if (index >= inode->SizePages)
             throw new System.ArgumentOutOfRangeException(nameof(index), index, $"file has {inode->SizePages} pages");
         Page* page = FindGetPage(mapping, index);
+        hit = page != null;
         if (page == null)
         {
             page = MmAllocPage(mapping->GfpMask);

@@ -19,13 +19,17 @@ public sealed unsafe partial class Machine
     /// retries), and <c>balance_dirty_pages_ratelimited</c>. Simplification: <c>wait_for_stable_page</c> does not wait
     /// (no stable-page devices).
     /// </summary>
-    internal bool FileWritePage(File* file, ulong index)
+    internal bool FileWritePage(File* file, ulong index) => FileWritePage(file, index, out _);
+
+    /// <summary>As <see cref="FileWritePage(File*, ulong)"/>, telling whether the page was in the cache (a hit).</summary>
+    internal bool FileWritePage(File* file, ulong index, out bool hit)
     {
         AddressSpace* mapping = file->FMapping;
         Inode* inode = mapping->Host;
         if (index >= inode->SizePages)
             throw new System.ArgumentOutOfRangeException(nameof(index), index, $"file has {inode->SizePages} pages");
         Page* page = FindGetPage(mapping, index);
+        hit = page != null;
         if (page == null)
         {
             uint gfp = mapping->GfpMask | Gfp.Write; // FGP_WRITE on a mapping that accounts dirty pages
