@@ -1,0 +1,112 @@
+using System;
+using System.IO;
+using ReclaimFast.Diagnostics;
+using ScottPlot;
+
+namespace ReclaimFast.Cli.Output;
+
+/// <summary>
+/// The three plots of a run, drawn with ScottPlot from the <see cref="TimelineRecorder"/> (x = simulated seconds):
+/// <c>free-vs-watermarks.png</c> (one panel per node: free pages against the node's min/low/high watermark sums),
+/// <c>lru-sizes.png</c> (the four LRU lists, unevictable, swap used and slab, in pages) and
+/// <c>scan-steal-refault.png</c> (pgscan, pgsteal and workingset_refault per simulated second).
+/// </summary>
+internal static class Plots
+{
+    private const int Width = 1200;
+    private const int PanelHeight = 360;
+
+    /// <summary>Writes the three PNGs into <paramref name="dir"/>.</summary>
+    public static void Write(TimelineRecorder t, string dir)
+    {
+        double[] x = new double[t.Count];
+        for (int r = 0; r < x.Length; r++)
+            x[r] = t.Seconds(r);
+        FreeVsWatermarks(t, x, Path.Combine(dir, "free-vs-watermarks.png"));
+        LruSizes(t, x, Path.Combine(dir, "lru-sizes.png"));
+        ScanStealRefault(t, x, Path.Combine(dir, "scan-steal-refault.png"));
+    }
+
+    private static void FreeVsWatermarks(TimelineRecorder t, double[] x, string path)
+    {
+        var multi = new Multiplot();
+        for (int nid = 0; nid < t.NrNodes; nid++)
+        {
+            Plot plot = nid == 0 ? multi.GetPlot(0) : multi.AddPlot();
+            Line(plot, x, Column(t, $"node{nid}_free"), "free", Colors.Blue);
+            Line(plot, x, Column(t, $"node{nid}_wmark_min"), "min", Colors.Red);
+            Line(plot, x, Column(t, $"node{nid}_wmark_low"), "low", Colors.Orange);
+            Line(plot, x, Column(t, $"node{nid}_wmark_high"), "high", Colors.Green);
+            Decorate(plot, $"Node {nid}: free pages against the watermarks", "pages");
+        }
+        multi.SavePng(path, Width, PanelHeight * t.NrNodes);
+    }
+
+    private static void LruSizes(TimelineRecorder t, double[] x, string path)
+    {
+        var plot = new Plot();
+        Line(plot, x, Column(t, "nr_active_anon"), "active anon", Colors.DarkRed);
+        Line(plot, x, Column(t, "nr_inactive_anon"), "inactive anon", Colors.Salmon);
+        Line(plot, x, Column(t, "nr_active_file"), "active file", Colors.DarkBlue);
+        Line(plot, x, Column(t, "nr_inactive_file"), "inactive file", Colors.SkyBlue);
+        Line(plot, x, Column(t, "nr_unevictable"), "unevictable", Colors.Gray);
+        Line(plot, x, Column(t, "swap_used"), "swap used", Colors.Purple);
+        Line(plot, x, Sum(t, "nr_slab_reclaimable", "nr_slab_unreclaimable"), "slab", Colors.Olive);
+        Decorate(plot, "LRU list sizes", "pages");
+        plot.SavePng(path, Width, 2 * PanelHeight);
+    }
+
+    private static void ScanStealRefault(TimelineRecorder t, double[] x, string path)
+    {
+        var plot = new Plot();
+        Line(plot, x, Rate(t, "pgscan_kswapd", "pgscan_direct"), "pgscan", Colors.Orange);
+        Line(plot, x, Rate(t, "pgsteal_kswapd", "pgsteal_direct"), "pgsteal", Colors.Green);
+        Line(plot, x, Rate(t, "workingset_refault"), "workingset_refault", Colors.Red);
+        Decorate(plot, "Reclaim rates", "pages per simulated second");
+        plot.SavePng(path, Width, 2 * PanelHeight);
+    }
+
+    private static void Line(Plot plot, double[] x, double[] y, string label, Color color)
+    {
+        var s = plot.Add.ScatterLine(x, y, color);
+        s.LegendText = label;
+        s.LineWidth = 2;
+    }
+
+    private static void Decorate(Plot plot, string title, string yLabel)
+    {
+        plot.Title(title);
+        plot.XLabel("simulated seconds");
+        plot.YLabel(yLabel);
+        plot.ShowLegend(Alignment.UpperRight);
+    }
+
+    private static double[] Column(TimelineRecorder t, string name) => Sum(t, name);
+
+    private static double[] Sum(TimelineRecorder t, params string[] names)
+    {
+        double[] y = new double[t.Count];
+        foreach (string name in names)
+        {
+            int c = Index(t, name);
+            for (int r = 0; r < y.Length; r++)
+                y[r] += t.Value(r, c);
+        }
+        return y;
+    }
+
+    private static double[] Rate(TimelineRecorder t, params string[] names)
+    {
+        int[] cols = Array.ConvertAll(names, n => Index(t, n));
+        double[] y = new double[t.Count];
+        for (int r = 0; r < y.Length; r++)
+            y[r] = t.Rate(r, cols);
+        return y;
+    }
+
+    private static int Index(TimelineRecorder t, string name)
+    {
+        int c = t.ColumnIndex(name);
+        return c >= 0 ? c : throw new InvalidOperationException($"timeline has no column '{name}'");
+    }
+}
