@@ -22,6 +22,9 @@ internal static class StressCommand
     /// <summary>Default interval of the invariant checker, in ops.</summary>
     public const long DefaultCheckEvery = 1000;
 
+    /// <summary>Exit code when <c>--check-invariants</c> finds a broken machine.</summary>
+    public const int InvariantViolationExitCode = 1;
+
     /// <summary>The stress verb's arguments.</summary>
     internal sealed record Arguments(string? Memory, long Ops = DefaultOps, ulong Seed = 1, bool CheckInvariants = false,
         long CheckEvery = DefaultCheckEvery, string? Out = null, bool Json = false);
@@ -52,6 +55,12 @@ internal static class StressCommand
             {
                 error.WriteLine($"reclaimfast stress: {e.Message}");
                 return CliException.ExitCode;
+            }
+            catch (InvariantViolationException e)
+            {
+                // A bug in the emulator, not bad input: exit 1, and no reports (they would describe a broken machine).
+                error.WriteLine($"reclaimfast stress: {e.Message}");
+                return InvariantViolationExitCode;
             }
         });
         return cmd;
