@@ -7,14 +7,15 @@ namespace ReclaimFast.Cli.Output;
 
 /// <summary>
 /// The three plots of a run, drawn with ScottPlot from the <see cref="TimelineRecorder"/> (x = simulated seconds):
-/// <c>free-vs-watermarks.png</c> (one panel per node: free pages against the node's min/low/high watermark sums),
+/// <c>free-vs-watermarks.png</c> (two panels per node: free pages against the node's min/low/high watermark sums, in
+/// full and zoomed on 0 .. 3 × high),
 /// <c>lru-sizes.png</c> (the four LRU lists, unevictable, swap used and slab, in pages) and
 /// <c>scan-steal-refault.png</c> (pgscan, pgsteal and workingset_refault per simulated second).
 /// </summary>
 internal static class Plots
 {
     private const int Width = 1200;
-    private const int PanelHeight = 360;
+    private const int PanelHeight = 320;
 
     /// <summary>Writes the three PNGs into <paramref name="dir"/>.</summary>
     public static void Write(TimelineRecorder t, string dir)
@@ -29,17 +30,37 @@ internal static class Plots
 
     private static void FreeVsWatermarks(TimelineRecorder t, double[] x, string path)
     {
+        // Two panels per node: the whole range, and a zoom on the band where the watermarks are (0 .. 3 × the
+        // highest "high"), since on a large machine they are a thin line at the bottom of the first.
         var multi = new Multiplot();
         for (int nid = 0; nid < t.NrNodes; nid++)
         {
-            Plot plot = nid == 0 ? multi.GetPlot(0) : multi.AddPlot();
-            Line(plot, x, Column(t, $"node{nid}_free"), "free", Colors.Blue);
-            Line(plot, x, Column(t, $"node{nid}_wmark_min"), "min", Colors.Red);
-            Line(plot, x, Column(t, $"node{nid}_wmark_low"), "low", Colors.Orange);
-            Line(plot, x, Column(t, $"node{nid}_wmark_high"), "high", Colors.Green);
-            Decorate(plot, $"Node {nid}: free pages against the watermarks", "pages");
+            double[] free = Column(t, $"node{nid}_free");
+            double[] min = Column(t, $"node{nid}_wmark_min");
+            double[] low = Column(t, $"node{nid}_wmark_low");
+            double[] high = Column(t, $"node{nid}_wmark_high");
+            for (int zoom = 0; zoom < 2; zoom++)
+            {
+                Plot plot = nid == 0 && zoom == 0 ? multi.GetPlot(0) : multi.AddPlot();
+                Line(plot, x, free, "free", Colors.Blue);
+                Line(plot, x, min, "min", Colors.Red);
+                Line(plot, x, low, "low", Colors.Orange);
+                Line(plot, x, high, "high", Colors.Green);
+                if (zoom == 0)
+                {
+                    Decorate(plot, $"Node {nid}: free pages against the watermarks", "pages");
+                }
+                else
+                {
+                    double top = 0;
+                    foreach (double h in high)
+                        top = Math.Max(top, h);
+                    plot.Axes.SetLimitsY(0, Math.Max(3 * top, 16));
+                    Decorate(plot, $"Node {nid}: near the watermarks (0 .. 3 × high)", "pages");
+                }
+            }
         }
-        multi.SavePng(path, Width, PanelHeight * t.NrNodes);
+        multi.SavePng(path, Width, PanelHeight * 2 * t.NrNodes);
     }
 
     private static void LruSizes(TimelineRecorder t, double[] x, string path)
