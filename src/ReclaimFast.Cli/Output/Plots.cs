@@ -10,7 +10,7 @@ namespace ReclaimFast.Cli.Output;
 /// <c>free-vs-watermarks.png</c> (two panels per node: free pages against the node's min/low/high watermark sums, in
 /// full and zoomed on 0 .. 3 × high),
 /// <c>lru-sizes.png</c> (the four LRU lists, unevictable, swap used and slab, in pages) and
-/// <c>scan-steal-refault.png</c> (pgscan, pgsteal and workingset_refault per simulated second).
+/// <c>scan-steal-refault.png</c> (pgscan and pgsteal per simulated second; workingset_refault in a panel below).
 /// </summary>
 internal static class Plots
 {
@@ -79,12 +79,29 @@ internal static class Plots
 
     private static void ScanStealRefault(TimelineRecorder t, double[] x, string path)
     {
-        var plot = new Plot();
-        Line(plot, x, Rate(t, "pgscan_kswapd", "pgscan_direct"), "pgscan", Colors.Orange);
-        Line(plot, x, Rate(t, "pgsteal_kswapd", "pgsteal_direct"), "pgsteal", Colors.Green);
-        Line(plot, x, Rate(t, "workingset_refault"), "workingset_refault", Colors.Red);
-        Decorate(plot, "Reclaim rates", "pages per simulated second");
-        plot.SavePng(path, Width, 2 * PanelHeight);
+        // Refaults get their own panel: they are often orders of magnitude below the scan rate.
+        var multi = new Multiplot();
+        Plot top = multi.GetPlot(0);
+        double[] scan = Rate(t, "pgscan_kswapd", "pgscan_direct"), steal = Rate(t, "pgsteal_kswapd", "pgsteal_direct");
+        Line(top, x, scan, "pgscan", Colors.Orange);
+        Line(top, x, steal, "pgsteal", Colors.Green);
+        Decorate(top, "Reclaim: pages scanned and stolen per simulated second", "pages/s");
+        FromZero(top, scan);
+        Plot bottom = multi.AddPlot();
+        double[] refault = Rate(t, "workingset_refault");
+        Line(bottom, x, refault, "workingset_refault", Colors.Red);
+        Decorate(bottom, "Refaults per simulated second", "pages/s");
+        FromZero(bottom, refault);
+        multi.SavePng(path, Width, 2 * PanelHeight);
+    }
+
+    /// <summary>Rates and sizes are never negative: the y axis starts at 0.</summary>
+    private static void FromZero(Plot plot, double[] y)
+    {
+        double max = 0;
+        foreach (double v in y)
+            max = Math.Max(max, v);
+        plot.Axes.SetLimitsY(0, max > 0 ? max * 1.05 : 1);
     }
 
     private static void Line(Plot plot, double[] x, double[] y, string label, Color color)
