@@ -13,6 +13,7 @@ internal static class Program
         var root = new RootCommand("ReclaimFast: a fast, deterministic emulator of Linux v5.4 memory reclaim.");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(StressCommand.Create());
 
         // No verb (or only options such as --out) means the main job.
         if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
