@@ -63,6 +63,9 @@ internal enum EntryEvent
     Timer,
     AllocFail,
     OomKill,
+    WakeupKcompactd,
+    KcompactdWake,
+    KcompactdSleep,
 }
 
 /// <summary>
@@ -188,7 +191,9 @@ public sealed unsafe partial class Machine
         int id = _runnable[pick];
         TraceEvent(EntryEvent.Schedule, id, (int)_jiffies, 0);
         _steps++;
-        if (id < _nrNodes)
+        if (id < 0)
+            RunKcompactdStep(~id);
+        else if (id < _nrNodes)
             RunKswapdStep(id);
         else
             RunTaskStep(_tasks[id - _nrNodes]);
@@ -289,7 +294,7 @@ public sealed unsafe partial class Machine
 
     private int CollectRunnable()
     {
-        int need = _nrNodes + _nrTasks;
+        int need = 2 * _nrNodes + _nrTasks;
         if (_runnable.Length < need)
             Array.Resize(ref _runnable, need * 2);
         int n = 0;
@@ -303,6 +308,12 @@ public sealed unsafe partial class Machine
             EmulatedTask task = _tasks[t];
             if (!task.Exited && !task.Sleeping)
                 _runnable[n++] = _nrNodes + t;
+        }
+        // kcompactd last (encoded ~nid), so a machine whose kcompactds sleep schedules exactly as before.
+        for (int nid = 0; nid < _nrNodes; nid++)
+        {
+            if (!_kcompactd[nid].Sleeping)
+                _runnable[n++] = ~nid;
         }
         return n;
     }
