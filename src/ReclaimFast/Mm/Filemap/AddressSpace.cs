@@ -55,6 +55,8 @@ public unsafe struct Inode
     /// next read detects the lost write.
     /// </summary>
     public ulong* DiskToken;
+    /// <summary><c>i_blkbits</c>: log2 of the block size, for block-backed files (buffer heads).</summary>
+    public int IBlkbits;
     /// <summary><c>i_data</c>; <c>i_mapping</c> points here.</summary>
     public AddressSpace IData;
 }

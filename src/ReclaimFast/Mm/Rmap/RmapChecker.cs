@@ -147,6 +147,8 @@ internal static unsafe class RmapChecker
                 pgTablePages++;
                 continue;
             }
+            if (PageSlab(page))
+                continue;   // SLAB's `active` shares _mapcount's bytes (mm_types.h)
             int mc = page->MapCount;
             if (mc < -1)
                 continue; // another page type (buddy, ...)
