@@ -79,8 +79,8 @@ internal enum EntryEvent
 /// <c>balance_pgdat</c>, so workload steps interleave with kswapd's priority loop and the two compete for pages.
 /// <c>wakeup_kswapd</c> only makes kswapd runnable. Timers (kswapd's HZ/10 short sleep, task sleeps, writeback
 /// completion) are ordered by (jiffies, sequence number). The scheduler picks uniformly among the runnable tasks
-/// (kswapds by node, then workload tasks by pid) with the machine's one seeded RNG and places the task on an emulated
-/// CPU (kswapd on its node's first CPU). No wall clock is read.
+/// (kswapds by node, then workload tasks by pid, then woken kcompactds by node) with the machine's one seeded RNG and
+/// places the task on an emulated CPU (kswapd and kcompactd on their node's first CPU). No wall clock is read.
 /// </summary>
 public sealed unsafe partial class Machine
 {
