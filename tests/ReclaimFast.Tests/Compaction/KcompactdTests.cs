@@ -12,7 +12,7 @@ public unsafe class KcompactdTests
 {
     private const int Order = 4;
 
-    private static ulong FreeBlocksAtLeast(Machine m, int order)
+    internal static ulong FreeBlocksAtLeast(Machine m, int order)
     {
         ulong n = 0;
         for (int z = 0; z < MmZone.MaxNrZones; z++)
@@ -25,7 +25,7 @@ public unsafe class KcompactdTests
     }
 
     /// <summary>A 64 MiB machine fragmented by <see cref="DirectCompactionTests.Fragment"/>: ~1024 free order-0 pages.</summary>
-    private static Machine FragmentedMachine(ulong seed)
+    internal static Machine FragmentedMachine(ulong seed)
     {
         Machine m = LruTestKit.Small(16384);
         m.ConfigureEventLoop(seed);
