@@ -174,8 +174,7 @@ public sealed unsafe partial class Machine
             ccp->TotalMigrateScanned = 0;
             ccp->TotalFreeScanned = 0;
             ccp->Zone = zone;
-            ccp->WholeZone = false;
-            ccp->Contended = false;
+            // As in v5.4, whole_zone and contended carry over from the previous zone (one compact_control for all).
             ListHead.Init(&ccp->FreePages);
             ListHead.Init(&ccp->MigratePages);
             int status = CompactZone(ccp);

@@ -111,7 +111,7 @@ public sealed unsafe partial class Machine
             gfp |= Gfp.NoFail;
         // memalloc_use_memcg(page->mem_cgroup): charging is the memcg issue's.
         BufferHead* head = null;
-        long offset = 4096;
+        long offset = Pfn.PageSize;
         while ((offset -= (long)size) >= 0)
         {
             BufferHead* bh = AllocBufferHead(gfp);
@@ -195,7 +195,7 @@ public sealed unsafe partial class Machine
         if (!PagePrivate(page))
             CreateEmptyBuffers(page, blocksize, 0);
         BufferHead* head = PageBuffers(page), bh = head;
-        ulong block = (page->Index << 12) >> inode->IBlkbits;
+        ulong block = (page->Index << Pfn.PageShift) >> inode->IBlkbits;
         do
         {
             bh->BBlocknr = block++;
