@@ -1,3 +1,4 @@
+using System;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using ReclaimFast.Mm.Filemap;
@@ -8,9 +9,14 @@ namespace ReclaimFast.Bench;
 
 /// <summary>
 /// Reclaim entry points. <c>kswapd-1gib</c>: one kswapd balance_pgdat cycle (wakeup → priority loop → back to sleep)
-/// over 1 GiB of clean page cache on a node whose watermarks were raised so it cannot balance early; the baseline
-/// builds and truncates the same page cache, so the difference is kswapd's own cost. (One cycle, 12 priorities, reclaims
-/// 186,420 of the 262,144 pages: Σ lru &gt;&gt; priority over the loop is about 71 % of the list, as in v5.4.) <c>direct-reclaim</c>: one
+/// that reclaims exactly 1 GiB (262,144 pages) of clean page cache, on a node whose watermarks were raised so it cannot
+/// balance early; the baseline builds and truncates the same page cache, so the difference is kswapd's own cost.
+/// Why the cache is 368,628 pages: with watermarks above the node's size nr_to_reclaim (Σ high watermarks) is never
+/// reached, so every iteration lowers the priority and, kswapd scanning its whole get_scan_count target (no
+/// proportional stop without anon pages), iteration p reclaims exactly inactive_file &gt;&gt; p of the clean, unreferenced
+/// list: the loop reclaims Σ_{p=12..1} ⌊rem_p / 2^p⌋ (rem shrinking), about 71 % of the list (186,420 of a 262,144-page
+/// cache). The smallest — and only — cache size for which that sum is 262,144 is 368,628 (<see cref="LoopReclaims"/>);
+/// GlobalSetup checks both the formula and one real cycle. <c>direct-reclaim</c>: one
 /// try_to_free_pages (SWAP_CLUSTER_MAX pages) on a node below its low watermark, with the pages read back; the
 /// baseline reads and truncates the same number of pages.
 /// </summary>
@@ -22,6 +28,7 @@ public unsafe class EntryPointBenchmarks
     private const string KswapdCategory = "entry-kswapd-1gib";
     private const string DirectCategory = "entry-direct-reclaim";
     private const int GiBPages = 262144;
+    private const int CachePages = 368628;    // LoopReclaims(CachePages) == GiBPages
     private const int Batch = 32;
 
     private Machine _k = null!;
@@ -36,9 +43,14 @@ public unsafe class EntryPointBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _k = Machine.Boot(MachineDescription.Uniform(1, GiBPages + 16384));
+        _k = Machine.Boot(MachineDescription.Uniform(1, CachePages + 16384));
         _kMapping = _k.CreateFile(1)->FMapping;
         _kMinFreeKbytes = _k.MinFreeKbytes;
+        if (LoopReclaims(CachePages) != GiBPages)
+            throw new InvalidOperationException($"the priority-loop formula gives {LoopReclaims(CachePages)} pages for a {CachePages}-page cache");
+        long reclaimed = FillThenKswapdCycle();
+        if (reclaimed != GiBPages)
+            throw new InvalidOperationException($"one balance_pgdat cycle reclaimed {reclaimed} pages, not {GiBPages} (1 GiB)");
 
         _d = Machine.Boot(MachineDescription.Uniform(1, 65536));
         _dMapping = _d.CreateFile(1)->FMapping;
@@ -56,6 +68,22 @@ public unsafe class EntryPointBenchmarks
         _d.Dispose();
     }
 
+    /// <summary>
+    /// Pages a full balance_pgdat priority loop (DEF_PRIORITY 12 down to 1, priority lowered every iteration) reclaims
+    /// from a clean inactive file list of <paramref name="pages"/> pages: Σ ⌊remaining / 2^p⌋.
+    /// </summary>
+    internal static long LoopReclaims(long pages)
+    {
+        long remaining = pages, total = 0;
+        for (int priority = 12; priority >= 1; priority--)
+        {
+            long scan = remaining >> priority;
+            total += scan;
+            remaining -= scan;
+        }
+        return total;
+    }
+
     private static void AddPage(Machine m, AddressSpace* mapping, ulong index)
     {
         Page* page = m.AllocPages(Gfp.HighUserMovable, 0, -1);
@@ -67,7 +95,7 @@ public unsafe class EntryPointBenchmarks
 
     private void FillGiB()
     {
-        for (ulong i = 0; i < GiBPages; i++)
+        for (ulong i = 0; i < CachePages; i++)
             AddPage(_k, _kMapping, i);
         _k.LruAddDrain();
     }
@@ -75,11 +103,11 @@ public unsafe class EntryPointBenchmarks
     private void TruncateGiB()
     {
         _k.LruAddDrain();
-        for (ulong i = 0; i < GiBPages; i++)
+        for (ulong i = 0; i < CachePages; i++)
             _k.TruncateInodeIndex(_kMapping, i);
     }
 
-    /// <summary>Baseline: read 1 GiB into the page cache, then truncate it.</summary>
+    /// <summary>Baseline: read the 368,628-page cache, then truncate it.</summary>
     [Benchmark(Baseline = true)]
     [BenchmarkCategory(KswapdCategory)]
     public void FillThenTruncate()
@@ -88,7 +116,10 @@ public unsafe class EntryPointBenchmarks
         TruncateGiB();
     }
 
-    /// <summary>Read 1 GiB, run one kswapd balance_pgdat cycle over it, put kswapd back to sleep, truncate the rest.</summary>
+    /// <summary>
+    /// Read the cache, run one kswapd balance_pgdat cycle over it (reclaiming exactly 1 GiB), put kswapd back to sleep,
+    /// truncate the rest. Returns the pages kswapd reclaimed.
+    /// </summary>
     [Benchmark]
     [BenchmarkCategory(KswapdCategory)]
     public long FillThenKswapdCycle()
@@ -96,7 +127,7 @@ public unsafe class EntryPointBenchmarks
         FillGiB();
         long before = _k.VmEvent(Diagnostics.VmEventItem.PgstealKswapd);
         // Watermarks above the node's size: balance_pgdat runs its whole priority loop, reclaiming what it scans.
-        _k.SetMinFreeKbytes((GiBPages + 16384) * 4);
+        _k.SetMinFreeKbytes((CachePages + 16384) * 4);
         _k.WakeupKswapd(_k.ZoneOf(0, ZoneType.Dma32), Gfp.Kernel, 0, MmZone.MaxNrZones - 1);
         while (_k.KswapdPhaseOf(0) != KswapdPhase.TryToSleep)
             _k.RunKswapdStep(0);

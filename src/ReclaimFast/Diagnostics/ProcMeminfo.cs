@@ -14,7 +14,8 @@ namespace ReclaimFast.Diagnostics;
 /// literal, then the value in KiB right-aligned to width 8 (<c>seq_put_decimal_ull_width(.., 8)</c>) and " kB".
 /// </summary>
 /// <remarks>
-/// Lines for things ReclaimFast does not emulate print 0: Buffers (no block-device buffer heads), Committed_AS
+/// Lines for things ReclaimFast does not emulate print 0: Buffers (v5.4's nr_blockdev_pages: no block-device inode
+/// has a page cache here; buffer heads of block-backed regular files leave their pages in Cached, as v5.4 does), Committed_AS
 /// (no <c>vm_committed_as</c> accounting of mappings), VmallocUsed/VmallocChunk (no vmalloc), Percpu (no percpu
 /// allocator), HardwareCorrupted (no memory failure), CmaTotal (no CMA area), HugePages_* and Hugetlb (no hugetlbfs
 /// pool), DirectMap4k/2M/1G (no kernel direct map). Their counters, where the kernel has one in vmstat, are read all

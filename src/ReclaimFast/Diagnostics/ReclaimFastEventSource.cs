@@ -264,6 +264,24 @@ public sealed unsafe class ReclaimFastEventSource : EventSource
         WriteEventCore(24, 6, d);
     }
 
+    /// <summary>Tracepoint <c>compaction:mm_compaction_kcompactd_sleep</c>.</summary>
+    [Event(25, Keywords = Keywords.Compaction, Level = EventLevel.Informational)]
+    public void mm_compaction_kcompactd_sleep(int nid)
+    {
+        if (!On(Keywords.Compaction)) return;
+        EventData* d = stackalloc EventData[1];
+        d[0] = D(&nid, 4);
+        WriteEventCore(25, 1, d);
+    }
+
+    /// <summary>Tracepoint <c>compaction:mm_compaction_wakeup_kcompactd</c> (nid, order, classzone_idx).</summary>
+    [Event(26, Keywords = Keywords.Compaction, Level = EventLevel.Informational)]
+    public void mm_compaction_wakeup_kcompactd(int nid, int order, int classzone_idx) => NidOrderZone(26, nid, order, classzone_idx);
+
+    /// <summary>Tracepoint <c>compaction:mm_compaction_kcompactd_wake</c> (nid, order, classzone_idx).</summary>
+    [Event(27, Keywords = Keywords.Compaction, Level = EventLevel.Informational)]
+    public void mm_compaction_kcompactd_wake(int nid, int order, int classzone_idx) => NidOrderZone(27, nid, order, classzone_idx);
+
     // ---------------- oom ----------------
 
     /// <summary>Tracepoint <c>oom:mark_victim</c>.</summary>
@@ -416,6 +434,15 @@ public sealed unsafe class ReclaimFastEventSource : EventSource
         EventData* d = stackalloc EventData[2];
         d[0] = D(&order, 4); d[1] = D(&gfp, 4);
         WriteEventCore(id, 2, d);
+    }
+
+    [NonEvent]
+    private void NidOrderZone(int id, int nid, int order, int classzoneIdx)
+    {
+        if (!On(Keywords.Compaction)) return;
+        EventData* d = stackalloc EventData[3];
+        d[0] = D(&nid, 4); d[1] = D(&order, 4); d[2] = D(&classzoneIdx, 4);
+        WriteEventCore(id, 3, d);
     }
 
     [NonEvent]

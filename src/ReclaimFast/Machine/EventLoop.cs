@@ -63,6 +63,9 @@ internal enum EntryEvent
     Timer,
     AllocFail,
     OomKill,
+    WakeupKcompactd,
+    KcompactdWake,
+    KcompactdSleep,
 }
 
 /// <summary>
@@ -76,8 +79,8 @@ internal enum EntryEvent
 /// <c>balance_pgdat</c>, so workload steps interleave with kswapd's priority loop and the two compete for pages.
 /// <c>wakeup_kswapd</c> only makes kswapd runnable. Timers (kswapd's HZ/10 short sleep, task sleeps, writeback
 /// completion) are ordered by (jiffies, sequence number). The scheduler picks uniformly among the runnable tasks
-/// (kswapds by node, then workload tasks by pid) with the machine's one seeded RNG and places the task on an emulated
-/// CPU (kswapd on its node's first CPU). No wall clock is read.
+/// (kswapds by node, then workload tasks by pid, then woken kcompactds by node) with the machine's one seeded RNG and
+/// places the task on an emulated CPU (kswapd and kcompactd on their node's first CPU). No wall clock is read.
 /// </summary>
 public sealed unsafe partial class Machine
 {
@@ -188,7 +191,9 @@ public sealed unsafe partial class Machine
         int id = _runnable[pick];
         TraceEvent(EntryEvent.Schedule, id, (int)_jiffies, 0);
         _steps++;
-        if (id < _nrNodes)
+        if (id < 0)
+            RunKcompactdStep(~id);
+        else if (id < _nrNodes)
             RunKswapdStep(id);
         else
             RunTaskStep(_tasks[id - _nrNodes]);
@@ -295,7 +300,7 @@ public sealed unsafe partial class Machine
 
     private int CollectRunnable()
     {
-        int need = _nrNodes + _nrTasks;
+        int need = 2 * _nrNodes + _nrTasks;
         if (_runnable.Length < need)
             Array.Resize(ref _runnable, need * 2);
         int n = 0;
@@ -309,6 +314,12 @@ public sealed unsafe partial class Machine
             EmulatedTask task = _tasks[t];
             if (!task.Exited && !task.Sleeping)
                 _runnable[n++] = _nrNodes + t;
+        }
+        // kcompactd last (encoded ~nid), so a machine whose kcompactds sleep schedules exactly as before.
+        for (int nid = 0; nid < _nrNodes; nid++)
+        {
+            if (!_kcompactd[nid].Sleeping)
+                _runnable[n++] = ~nid;
         }
         return n;
     }

@@ -69,8 +69,10 @@ public sealed unsafe partial class Machine
         AddressSpace* mapping = swapCache ? null : (AddressSpace*)PageMappingFile(page);
         int cacheRefs = (mapping != null || swapCache) ? 1 : 0;
         // expected_page_refs, with the PTE references still in place: isolation + one per mapping + the cache's.
-        int expected = 1 + PageMapcount(page) + cacheRefs;
-        if (page->RefCount != expected)
+        // buffer_migrate_page: the buffer heads' reference is expected too; locked buffers would need waiting.
+        bool buffers = PagePrivate(page) && mapping != null;
+        int expected = 1 + PageMapcount(page) + cacheRefs + (buffers ? 1 : 0);
+        if (page->RefCount != expected || (buffers && PageBuffersLocked(page)))
             return -Eagain;
         __SetPageLocked(page);
         __SetPageLocked(newPage);
@@ -87,6 +89,8 @@ public sealed unsafe partial class Machine
             *SwapCacheSlot(new SwpEntry(page->Private)) = newPage;
         else if (mapping != null)
             mapping->IPages.Store(page->Index, (ulong)newPage, ref _xaNodePool, _pageCacheXaUpdate);
+        if (buffers)
+            MigrateBuffers(page, newPage);
         // Same zone and node: NR_FILE_PAGES, NR_SHMEM, NR_FILE_DIRTY, NR_ANON_MAPPED need no transfer.
 
         if (PageMapped(page))

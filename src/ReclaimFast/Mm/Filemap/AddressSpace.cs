@@ -79,6 +79,8 @@ public unsafe struct Inode
     public ulong* DiskToken;
     /// <summary>Emulator: elements allocated in <see cref="Token"/> and <see cref="DiskToken"/> (≥ <see cref="SizePages"/>).</summary>
     public ulong TokenCapacity;
+    /// <summary><c>i_blkbits</c>: log2 of the block size, for block-backed files (buffer heads).</summary>
+    public int IBlkbits;
     /// <summary><c>i_data</c>; <c>i_mapping</c> points here.</summary>
     public AddressSpace IData;
     /// <summary><c>i_state</c>: <see cref="InodeState"/> bits.</summary>

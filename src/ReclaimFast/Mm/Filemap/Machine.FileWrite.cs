@@ -43,10 +43,17 @@ public sealed unsafe partial class Machine
             bool wasLocked = TestSetPageLocked(page); // FGP_LOCK: one emulated task runs at a time, so it is free
             System.Diagnostics.Debug.Assert(!wasLocked, "page-cache page locked across task steps");
         }
+        // block_write_begin → __block_write_begin on a buffer-head filesystem: buffers attached (GFP_NOFS slab
+        // allocations, which may reclaim) and mapped.
+        bool buffers = Machine.MappingHasBufferHeads(mapping);
+        if (buffers)
+            BlockWriteBeginBuffers(page, inode);
         // The file's content is its token per offset (the page cache and the disk share it).
         ulong token = WriteToken(-2, (inode->Ino << 40) ^ index, ++_fileWriteSeq);
         ContentToken[PageToPfn(page)] = token;
         inode->Token[index] = token;
+        if (buffers)
+            BlockCommitWriteBuffers(page);  // block_write_end: buffers uptodate and dirty
         SetPageUptodate(page);
         SetPageDirtyMapping(page);
         ClearPageLocked(page);

@@ -34,6 +34,8 @@ public sealed unsafe partial class Machine
         file->FInode = inode;
         file->FMapping = &inode->IData;
         file->FCount = 1;
+        if (_defaultBlocksize != 0)
+            SetFileBlockBacked(file, _defaultBlocksize);
         return file;
     }
 

@@ -26,6 +26,15 @@ public sealed unsafe partial class Machine
         Page* page = (Page*)entry;
         if (PageOps.PageMapped(page) || PageOps.PageDirty(page) || PageOps.PageLocked(page) || PageOps.PageWriteback(page))
             return false;
+        if (PageHasPrivate(page))
+        {
+            // do_invalidatepage → block_invalidatepage: the whole page's buffers go (try_to_release_page).
+            PageOps.__SetPageLocked(page);
+            bool released = TryToReleasePage(page, 0);
+            PageOps.__ClearPageLocked(page);
+            if (!released)
+                return false;
+        }
         __DeleteFromPageCache(page, 0);
         PutPage(page);
         return true;

@@ -34,7 +34,11 @@ public sealed unsafe partial class Machine
     internal bool SetPageDirtyMapping(Page* page)
     {
         if (!PageSwapBacked(page) && PageMappingFile(page) != null)
+        {
+            if (PagePrivate(page))
+                BlockCommitWriteBuffers(page);      // __set_page_dirty_buffers: every buffer dirty too
             return SetPageDirtyFile(page);
+        }
         return !TestSetPageDirty(page);
     }
 }

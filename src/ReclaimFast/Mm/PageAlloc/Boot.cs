@@ -67,6 +67,7 @@ public sealed unsafe partial class Machine
         LruInit();
         SlabInit();
         KswapdInit();
+        KcompactdInit();
         InitPerZoneWmarkMin();
         if (d.MinFreeKbytes is int userMin)
             SetMinFreeKbytes(userMin);

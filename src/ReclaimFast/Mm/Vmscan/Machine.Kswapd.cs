@@ -146,21 +146,6 @@ public sealed unsafe partial class Machine
         WakeUpKswapdWait(pgdat);
     }
 
-    /// <summary>
-    /// Seam for <c>wakeup_kcompactd</c> (mm/compaction.c): kcompactd is not emulated yet (the compaction issue), so the
-    /// request is only recorded in kcompactd_max_order / kcompactd_classzone_idx as the kernel does before waking.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static void WakeupKcompactd(PglistData* pgdat, int order, int classzoneIdx)
-    {
-        if (order == 0)
-            return;
-        if (pgdat->KcompactdMaxOrder < order)
-            pgdat->KcompactdMaxOrder = order;
-        if (pgdat->KcompactdClasszoneIdx > classzoneIdx)
-            pgdat->KcompactdClasszoneIdx = classzoneIdx;
-    }
-
     /// <summary><c>pgdat_watermark_boosted</c>: any managed zone 0..classzone_idx has a watermark boost.</summary>
     internal static bool PgdatWatermarkBoosted(PglistData* pgdat, int classzoneIdx)
     {

@@ -95,6 +95,8 @@ public sealed unsafe partial class Machine
         Inode* inode = mapping->Host;
         if (inode != null && page->Index < inode->SizePages)
             inode->DiskToken[page->Index] = ContentToken[PageToPfn(page)]; // ->writepage: the data goes to disk
+        if (PagePrivate(page))
+            BlockWriteFullPageBuffers(page);    // block_write_full_page: dirty buffers locked for async write
         SetPageWriteback(page);
         ClearPageLocked(page);
         QueuePendingIo(page);

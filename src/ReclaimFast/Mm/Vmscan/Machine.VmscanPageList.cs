@@ -187,7 +187,28 @@ public sealed unsafe partial class Machine
                 }
             }
 
-            // page_has_private / try_to_release_page: no buffer heads are emulated, so no page has private data.
+            // Buffers (step 10): drop them, or keep the page active while they are busy. A page left with no mapping
+            // and only our reference is an orphan: free it here.
+            if (PageHasPrivate(page))
+            {
+                if (!TryToReleasePage(page, sc->GfpMask))
+                    goto ActivateLocked;
+                if (mapping == 0 && PageCount(page) == 1)
+                {
+                    ClearPageLocked(page);
+                    if (--page->RefCount == 0)
+                    {
+                        nrReclaimed += nrPages;
+                        ListHead.Add(page->LruPtr, &freePages);
+                    }
+                    else
+                    {
+                        // Someone took a reference meanwhile: it is theirs to free; count it reclaimed.
+                        nrReclaimed++;
+                    }
+                    continue;
+                }
+            }
 
             if (PageAnon(page) && !PageSwapBacked(page))
             {
@@ -252,10 +273,10 @@ public sealed unsafe partial class Machine
 
     /// <summary>
     /// <c>is_page_cache_freeable</c>: only the page cache (1) and the isolation (1) hold the page — refcount minus
-    /// buffer-head private (none emulated) is 2 for a small page.
+    /// the buffer heads' reference (page_has_private) is 2 for a small page.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsPageCacheFreeable(Page* page) => PageCount(page) == 1 + CompoundNr(page);
+    private static bool IsPageCacheFreeable(Page* page) => PageCount(page) - (PageHasPrivate(page) ? 1 : 0) == 1 + CompoundNr(page);
 
     /// <summary>
     /// <c>pageout(page, mapping, sc)</c>: KEEP if someone else holds the page or there is no mapping (no buffers to
@@ -267,7 +288,15 @@ public sealed unsafe partial class Machine
         if (!IsPageCacheFreeable(page))
             return PageoutResult.Keep;
         if (mapping == 0)
-            return PageoutResult.Keep;      // page_has_private is never true here
+        {
+            // A truncated page still holding buffers: free them and call it clean ("orphaned page").
+            if (PageHasPrivate(page) && TryToFreeBuffers(page))
+            {
+                ClearPageDirty(page);
+                return PageoutResult.Clean;
+            }
+            return PageoutResult.Keep;
+        }
         // Every emulated mapping has ->writepage (swap: swap_writepage; files: the emulated filesystem).
         // inode_write_congested without PF_SWAPWRITE: no congestion emulated.
         if (ClearPageDirtyForIo(page))

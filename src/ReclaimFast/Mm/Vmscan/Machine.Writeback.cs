@@ -59,6 +59,8 @@ public sealed unsafe partial class Machine
             Page* page = _pendingIo[_pendingIoHead];
             _pendingIoHead = (_pendingIoHead + 1) & (_pendingIoCapacity - 1);
             _pendingIoCount--;
+            if (PagePrivate(page))
+                EndBufferAsyncWritePage(page);   // the buffers' completions come first; the last ends the page's
             EndPageWriteback(page);
             PutPage(page);
             n++;
