@@ -101,13 +101,22 @@ internal sealed unsafe class ProcessTask : EmulatedTask
         }
     }
 
-    /// <summary>Creates the child of a fork: it owns <paramref name="child"/> and runs the parent's phases from now on.</summary>
-    public ProcessTask(ProcessTask parent, TaskStruct* child, string name, Func<string, nint> files, int hz, ulong seed)
+    /// <summary>
+    /// Creates the child of a fork at <paramref name="now"/>: it owns <paramref name="child"/> and runs the parent's
+    /// phases from now on, at their rates (nothing is owed for the time before it existed).
+    /// </summary>
+    public ProcessTask(ProcessTask parent, TaskStruct* child, string name, Func<string, nint> files, int hz, ulong seed, ulong now)
         : this(parent._spec, name, files, hz, seed, parent._endJiffies)
     {
         KernelTask = child;
         Array.Copy(parent._vmaBase, _vmaBase, _vmaBase.Length);
         _mapped = true;
+        for (int i = 0; i < _phases.Length; i++)
+        {
+            ref PhaseState p = ref _phases[i];
+            if (now > p.StartJiffies)
+                p.Done = (long)((Math.Min(now, p.EndJiffies) - p.StartJiffies) * p.RatePerJiffy);
+        }
     }
 
     /// <summary>The scenario process this task runs.</summary>

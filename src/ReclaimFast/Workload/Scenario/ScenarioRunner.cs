@@ -75,6 +75,12 @@ public sealed unsafe class ScenarioRunner : IDisposable
         }
     }
 
+    /// <summary>Timeline events fired so far.</summary>
+    public int EventsFired { get; private set; }
+
+    /// <summary><c>fork</c> events that found the process not running, or that failed for want of memory.</summary>
+    public int ForksFailed { get; private set; }
+
     /// <summary>Simulated seconds → jiffies (rounded to the nearest jiffy).</summary>
     public static ulong ToJiffies(double seconds, int hz) => (ulong)Math.Round(seconds * hz);
 
@@ -211,8 +217,11 @@ public sealed unsafe class ScenarioRunner : IDisposable
 
     /// <summary>
     /// Runs the scenario to its duration. <paramref name="onInterval"/>, when given, is called each time simulated time
-    /// crosses a multiple of <paramref name="intervalJiffies"/> (and once at the end) with the machine and the fraction
-    /// of the run done (0..1].
+    /// reaches a multiple of <paramref name="intervalJiffies"/> (and once at the end) with the machine and the fraction
+    /// of the run done (0..1]. Time moves by whole steps, so a call comes at the first step boundary at or past the
+    /// multiple (read <see cref="Machine.Jiffies"/> for the exact time); when one step crosses several multiples (every
+    /// task asleep, or a long sleep inside reclaim) there is one call for them. Simulated time can end a little past the
+    /// duration, by the length of the last step.
     /// </summary>
     public void Run(Action<Machine, double>? onInterval = null, ulong intervalJiffies = 0)
     {
@@ -258,6 +267,7 @@ public sealed unsafe class ScenarioRunner : IDisposable
     {
         Machine m = Machine;
         int hz = _scenario.Machine.Hz;
+        EventsFired++;
         switch (e.Kind)
         {
             case ScenarioEventKind.AllocBurst:
@@ -298,15 +308,21 @@ public sealed unsafe class ScenarioRunner : IDisposable
     private void Fork(ProcessTask parent)
     {
         if (parent.HasExited || parent.Task == null)
-            return;         // not started yet, or gone: nothing to fork
+        {
+            ForksFailed++;  // not started yet, or gone: nothing to fork
+            return;
+        }
         Machine m = Machine;
         Mm.Memory.TaskStruct* child = m.Fork(parent.Task);
         if (child == null)
-            return;         // fork failed for want of memory (-ENOMEM)
+        {
+            ForksFailed++;  // -ENOMEM
+            return;
+        }
         child->OomScoreAdj = parent.Task->OomScoreAdj;
         int n = ++_forks;
         int index = _allProcesses.IndexOf(parent);
-        var task = new ProcessTask(parent, child, $"{parent.Name}~{n}", FileOf, _scenario.Machine.Hz, ProcessSeed(index, n));
+        var task = new ProcessTask(parent, child, $"{parent.Name}~{n}", FileOf, _scenario.Machine.Hz, ProcessSeed(index, n), m.Jiffies);
         AttachMemcg(task);
         _allProcesses.Add(task);
         m.AddTask(task);
