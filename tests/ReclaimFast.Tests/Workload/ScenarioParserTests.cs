@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using ReclaimFast.Workload.Scenario;
 using Xunit;
@@ -86,6 +87,23 @@ public sealed class ScenarioParserTests
 
         string canonical = ScenarioWriter.ToJson(s);
         Assert.Equal(canonical, ScenarioWriter.ToJson(ScenarioParser.Parse(canonical, "again.json")));
+    }
+
+    [Fact]
+    public void ReadmeExample_ParsesAndUsesEveryEventKind()
+    {
+        string dir = AppContext.BaseDirectory;
+        while (!System.IO.File.Exists(System.IO.Path.Combine(dir, "README.md")))
+            dir = System.IO.Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("README.md not found above the test binaries");
+        string readme = System.IO.File.ReadAllText(System.IO.Path.Combine(dir, "README.md"));
+        const string start = "### Example\n\n```json\n";
+        int from = readme.IndexOf(start, StringComparison.Ordinal);
+        Assert.True(from >= 0, "README has no scenario example");
+        from += start.Length;
+        string json = readme[from..readme.IndexOf("\n```", from, StringComparison.Ordinal)];
+        ScenarioDefinition s = ScenarioParser.Parse(json, "README example");
+        Assert.Equal(Enum.GetValues<ScenarioEventKind>().Length, s.Events.Select(e => e.Kind).Distinct().Count());
+        Assert.Equal(Enum.GetValues<AccessPattern>().Length - 1, s.Processes.SelectMany(p => p.Phases).Select(p => p.Pattern).Distinct().Count()); // all but sequential
     }
 
     [Fact]
