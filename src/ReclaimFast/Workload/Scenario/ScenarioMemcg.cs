@@ -9,6 +9,12 @@ namespace ReclaimFast.Workload.Scenario;
 /// </summary>
 internal static class ScenarioMemcg
 {
+    /// <summary>
+    /// Called before the machine boots when the scenario has memcgs: refuses in this build, so that nothing runs
+    /// partially. Once memcgs are wired this does nothing.
+    /// </summary>
+    public static void EnsureAvailable(string source) => NotAvailable(source);
+
     /// <summary>Creates the cgroup <paramref name="spec"/> describes and sets its knobs (parents come first).</summary>
     public static void Create(Machine machine, string source, ScenarioMemcgSpec spec) => NotAvailable(source);
 

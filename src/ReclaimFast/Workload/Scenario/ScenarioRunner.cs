@@ -129,10 +129,7 @@ public sealed unsafe class ScenarioRunner : IDisposable
         ScenarioDefinition s = _scenario;
         ScenarioMachine sm = s.Machine;
         if (s.Memcgs.Count > 0 && !IgnoreMemcgsForTesting)
-        {
-            // Refuse before booting anything (no partial run).
-            ScenarioMemcg.Create(null!, s.Source, s.Memcgs[0]);
-        }
+            ScenarioMemcg.EnsureAvailable(s.Source);
         Machine m;
         try
         {
