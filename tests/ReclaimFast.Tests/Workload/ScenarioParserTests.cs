@@ -148,7 +148,11 @@ public sealed class ScenarioParserTests
         "events[0].size: \"4KiB\" does not apply to a slab_grow event (it takes: objects)")]
     [InlineData("""{ "name": "x", "duration": 1, "events": [ { "at": 0, "kind": "drop_caches", "value": 1 } ] }""",
         "events[0].value: 1 must be 2 (drop slab objects; dropping the page cache, 1 and 3, is not emulated)")]
-    [InlineData("""{ "name": "x", "duration": 1, "events": [ { "at": 2, "kind": "drop_caches", "value": 2 } ] }""", "events[0].at: 2 is after the scenario's duration (1s)")]
+    [InlineData("""{ "name": "x", "duration": 1, "events": [ { "at": "1s", "kind": "drop_caches", "value": 2 } ] }""", "events[0].at: \"1s\" is not before the scenario's end (1s)")]
+    [InlineData("""{ "name": "x", "duration": 1, "processes": [ { "name": "p", "start": 2 } ] }""", "processes[0].start: 2 is not before the scenario's end (1s)")]
+    [InlineData("""{ "name": "x", "duration": 1, "files": [ { "name": "f", "size": "1.5GiB" } ] }""",
+        "files[0].size: \"1.5GiB\" is not a size (a whole number and KiB, MiB, GiB or TiB, e.g. \"4GiB\")")]
+    [InlineData("""{ "name": "x", "duration": 1, "files": [ { "name": "f", "size": "2GB" } ] }""", "files[0].size: \"2GB\" is not a size (use KiB, MiB, GiB, TiB)")]
     [InlineData("""{ "name": "x", "duration": 1, "events": [ { "at": 0, "kind": "set_limit", "memcg": "/nope", "knob": "max", "value": "1GiB" } ] }""",
         "events[0].memcg: \"/nope\" names a missing memcg (declare it under \"memcgs\")")]
     [InlineData("""{ "name": "x", "duration": 1, "memcgs": [ { "path": "/a", "max": "1 GiB" }, { "path": "/a", "max": "2GiB" } ] }""", "memcgs[1].path: \"/a\" names a memcg twice")]

@@ -63,8 +63,8 @@ public sealed class ScenarioRunnerTests
     [Fact]
     public void SameSeed_BitIdentical_OtherSeed_Differs()
     {
-        // A shorter run of the pressure scenario: the first 3 seconds (sequential fill, slab growth, the burst).
-        string json = Pressure.Replace("\"duration\": \"6s\"", "\"duration\": \"3s\"").Replace("\"end\": \"6s\"", "\"end\": \"3s\"")
+        // A shorter run of the pressure scenario: 3.5 seconds (sequential fill, slab growth, a fork, the burst).
+        string json = Pressure.Replace("\"duration\": \"6s\"", "\"duration\": \"3.5s\"").Replace("\"end\": \"6s\"", "\"end\": \"3s\"")
             .Replace("{ \"at\": \"4s\", \"kind\": \"fork\", \"process\": \"anon\" }", "{ \"at\": \"2s\", \"kind\": \"fork\", \"process\": \"anon\" }");
         (string Vmstat, ulong Digest, ulong Jiffies, long Steps, string Processes) Once(ulong? seed)
         {

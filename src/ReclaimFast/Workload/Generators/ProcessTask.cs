@@ -46,6 +46,7 @@ internal sealed unsafe class ProcessTask : EmulatedTask
     private readonly ulong _startJiffies;
     private readonly ulong _endJiffies;
     private bool _mapped;
+    private int _firstPhase;
 
     /// <summary>
     /// Creates the task for <paramref name="spec"/>. <paramref name="files"/> are the scenario's files by name;
@@ -172,8 +173,12 @@ internal sealed unsafe class ProcessTask : EmulatedTask
         TaskStruct* task = KernelTask;
         int budget = MaxAccessesPerStep;
         ulong wake = ulong.MaxValue;
-        for (int i = 0; i < _phases.Length; i++)
+        // Phases take turns going first, so that one phase's backlog cannot starve the others of the step's budget.
+        int first = _firstPhase;
+        _firstPhase = first + 1 >= _phases.Length ? 0 : first + 1;
+        for (int j = 0; j < _phases.Length; j++)
         {
+            int i = first + j < _phases.Length ? first + j : first + j - _phases.Length;
             ref PhaseState p = ref _phases[i];
             if (p.Over)
                 continue;

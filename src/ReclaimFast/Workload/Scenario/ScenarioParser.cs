@@ -324,8 +324,8 @@ public static class ScenarioParser
             if (cpu is int c && c >= cpus)
                 Fail(path + ".cpu", f["cpu"], $"is not a CPU of the machine (cpus 0..{cpus - 1})");
             double start = f.TryGetValue("start", out JsonElement st) ? Time(st, path + ".start") : 0;
-            if (start > duration)
-                Fail(path + ".start", st, $"is after the scenario's duration ({FormatTime(duration)})");
+            if (start >= duration)
+                Fail(path + ".start", st, $"is not before the scenario's end ({FormatTime(duration)})");
 
             var vmas = new List<ScenarioVma>();
             var vmaNames = new HashSet<string>(StringComparer.Ordinal);
@@ -381,7 +381,7 @@ public static class ScenarioParser
             if (end <= start)
                 Fail(path + ".end", f["end"], $"is not after the phase's start ({FormatTime(start)})");
             if (start >= duration)
-                Fail(path + ".start", f["start"], $"is not before the scenario's duration ({FormatTime(duration)})");
+                Fail(path + ".start", f["start"], $"is not before the scenario's end ({FormatTime(duration)})");
             string patternText = RequiredString(f, path, "pattern");
             AccessPattern pattern = patternText switch
             {
@@ -480,8 +480,8 @@ public static class ScenarioParser
         {
             Dictionary<string, JsonElement> f = Fields(el, path, s_eventFields);
             double at = Time(Required(f, path, "at"), path + ".at");
-            if (at > duration)
-                Fail(path + ".at", f["at"], $"is after the scenario's duration ({FormatTime(duration)})");
+            if (at >= duration)
+                Fail(path + ".at", f["at"], $"is not before the scenario's end ({FormatTime(duration)})");
             string kindText = RequiredString(f, path, "kind");
             ScenarioEventKind kind = kindText switch
             {
@@ -684,14 +684,13 @@ public static class ScenarioParser
             string unit = s.Substring(digits).TrimStart();
             bool iec = unit.Length == 0 || unit.Equals("B", StringComparison.OrdinalIgnoreCase)
                 || (unit.Length == 3 && unit.EndsWith("iB", StringComparison.OrdinalIgnoreCase) && "KMGTkmgt".Contains(unit[0]));
-            if (digits == 0 || !iec || !SizeParser.TryParse(s, out long bytes, out string? problem))
+            if (digits == 0 || !iec || !SizeParser.TryParse(s, out long bytes, out _))
             {
-                if (digits > 0 && !iec)
+                if (digits > 0 && !iec && char.IsAsciiLetter(unit.Length > 0 ? unit[0] : '0'))
                     Fail(path, el, "is not a size (use KiB, MiB, GiB, TiB)");
                 Fail(path, el, "is not a size (a whole number and KiB, MiB, GiB or TiB, e.g. \"4GiB\")");
                 return 0;
             }
-            _ = problem;
             return bytes;
         }
 
