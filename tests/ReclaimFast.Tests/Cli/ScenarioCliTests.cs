@@ -88,6 +88,36 @@ public sealed class ScenarioCliTests : IDisposable
     }
 
     [Fact]
+    public void Run_SeedAndCheckInvariants_SameSeedSameReports()
+    {
+        string path = Path.Combine(_dir, "two-node.json");
+        File.WriteAllText(path, RunCommandTests.TwoNodeScenario.Replace("\"pattern\": \"sequential\"", "\"pattern\": \"uniform\"", StringComparison.Ordinal));
+        string[] vmstat = new string[3];
+        string[] seeds = ["3", "3", "4"];
+        for (int i = 0; i < 3; i++)
+        {
+            string outDir = Path.Combine(_dir, "out" + i);
+            var (code, stdout, stderr) = Cli("run", path, "--seed", seeds[i], "--check-invariants", "--out", outDir);
+            Assert.Equal(0, code);
+            Assert.Equal("", stderr);
+            Assert.Contains($"ran scenario 'two-node-smoke' (seed {seeds[i]}):", stdout);
+            vmstat[i] = File.ReadAllText(Path.Combine(outDir, "proc", "vmstat"));
+        }
+        Assert.Equal(vmstat[0], vmstat[1]);
+        Assert.NotEqual(vmstat[0], vmstat[2]); // another seed, other pages touched: other fault and free-page counts
+    }
+
+    [Fact]
+    public void Run_BadSeed_Exit2()
+    {
+        var (code, stdout, stderr) = Cli("run", "--seed", "-1");
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("reclaimfast: ", stderr);
+        Assert.Contains("-1", stderr);
+    }
+
+    [Fact]
     public void GoodBase_Parses() => Assert.Equal("t", ScenarioParser.Parse(Good, "scenario.json").Name);
 
     [Fact]
