@@ -97,6 +97,26 @@ public sealed class ScenarioRunnerTests
         Assert.True(r.ProcessResults.Single(p => p.Name == "analytics").Exited); // the exit event
     }
 
+    [Theory]
+    [InlineData("streaming-vs-hot-set", "pgsteal_kswapd,workingset_refault,pgmajfault")]
+    [InlineData("anon-swap-storm", "pswpout,pswpin,unevictable_pgs_mlocked")]
+    [InlineData("memcg-protection", "pgscan_kswapd,pgsteal_kswapd")]
+    [InlineData("fragmentation", "slabs_scanned,drop_slab")]
+    [InlineData("hibernate", "pgsteal_direct")]
+    public void EmbeddedScenario_RunsToItsEnd(string name, string counters)
+    {
+        using var r = new ScenarioRunner(EmbeddedScenarios.Load(name)) { IgnoreMemcgsForTesting = true };
+        r.Run();
+        Assert.True(r.Machine.Jiffies >= r.DurationJiffies);
+        Assert.Equal(r.Scenario.Events.Count, r.EventsFired);
+        Dictionary<string, long> v = RunCommand.Vmstat(r.Machine);
+        foreach (string counter in counters.Split(','))
+            Assert.True(v[counter] > 0, $"{name}: {counter} is 0");
+        Assert.All(r.ProcessResults, p => Assert.True(p.Accesses > 0, $"{p.Name} never ran"));
+        if (r.Scenario.Events.Any(e => e.Kind == ScenarioEventKind.SuspendToDisk))
+            Assert.True(r.SuspendPagesFreed > 0, "suspend_to_disk freed nothing");
+    }
+
     [Fact]
     public void ScenarioWithMemcgs_IsRefusedInThisBuild_BeforeBooting()
     {

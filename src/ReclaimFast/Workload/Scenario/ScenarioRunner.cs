@@ -81,6 +81,9 @@ public sealed unsafe class ScenarioRunner : IDisposable
     /// <summary><c>fork</c> events that found the process not running, or that failed for want of memory.</summary>
     public int ForksFailed { get; private set; }
 
+    /// <summary>Pages <c>suspend_to_disk</c> events freed (<c>shrink_all_memory</c>'s return values, summed).</summary>
+    public ulong SuspendPagesFreed { get; private set; }
+
     /// <summary>Simulated seconds → jiffies (rounded to the nearest jiffy).</summary>
     public static ulong ToJiffies(double seconds, int hz) => (ulong)Math.Round(seconds * hz);
 
@@ -285,7 +288,7 @@ public sealed unsafe class ScenarioRunner : IDisposable
                 _processes[e.Process!].ExitNow(m);
                 break;
             case ScenarioEventKind.SuspendToDisk:
-                m.SuspendToDisk((ulong)e.Size >> Pfn.PageShift);
+                SuspendPagesFreed += m.SuspendToDisk((ulong)e.Size >> Pfn.PageShift);
                 break;
             case ScenarioEventKind.DropCaches:
                 m.DropCaches((int)e.Value);
