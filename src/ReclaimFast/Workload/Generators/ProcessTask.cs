@@ -258,7 +258,15 @@ internal sealed unsafe class ProcessTask : EmulatedTask
     {
         if (KernelTask == null)
         {
-            KernelTask = machine.CreateTask();
+            try
+            {
+                KernelTask = machine.CreateTask();
+            }
+            catch (InvalidOperationException)
+            {
+                MapFailed = true;   // exec failed: no page for the new pgd (-ENOMEM)
+                return false;
+            }
             KernelTask->OomScoreAdj = (short)_spec.OomScoreAdj;
         }
         machine.CurrentTaskStruct = KernelTask;

@@ -15,7 +15,7 @@ public sealed class ScenarioDefinition
     public string Description { get; init; } = "";
 
     /// <summary><c>seed</c>: seeds the scheduler and every access generator.</summary>
-    public ulong Seed { get; set; }
+    public ulong Seed { get; init; }
 
     /// <summary><c>duration</c> in simulated seconds.</summary>
     public required double Duration { get; init; }
