@@ -323,9 +323,9 @@ public sealed unsafe class ScenarioRunner : IDisposable
         int n = ++_forks;
         int index = _allProcesses.IndexOf(parent);
         var task = new ProcessTask(parent, child, $"{parent.Name}~{n}", FileOf, _scenario.Machine.Hz, ProcessSeed(index, n), m.Jiffies);
-        AttachMemcg(task);
         _allProcesses.Add(task);
         m.AddTask(task);
+        AttachMemcg(task);  // the child starts in its parent's cgroup, as cgroup_post_fork puts it
     }
 
     /// <summary>Frees the machine.</summary>
