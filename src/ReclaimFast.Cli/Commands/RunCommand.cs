@@ -1,36 +1,91 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using ReclaimFast.Cli.Output;
 using ReclaimFast.Diagnostics;
 using ReclaimFast.Mm.PageAlloc;
+using ReclaimFast.Workload.Scenario;
 
 namespace ReclaimFast.Cli.Commands;
 
+/// <summary>What <c>reclaimfast run</c> was asked to do.</summary>
+/// <param name="ScenarioPath">The scenario file, or null for the embedded default.</param>
+/// <param name="Seed">--seed: replaces the scenario's seed.</param>
+/// <param name="OutDir">--out: the report directory (written atomically).</param>
+/// <param name="CheckInvariants">--check-invariants: check the whole machine after every step.</param>
+internal sealed record RunOptions(string? ScenarioPath = null, ulong? Seed = null, string? OutDir = null, bool CheckInvariants = false);
+
 /// <summary>
-/// <c>reclaimfast run</c>: boots the embedded default machine (16 GiB over two nodes) and prints a boot summary,
-/// <c>/proc/zoneinfo</c> and <c>/proc/buddyinfo</c>; <c>--out DIR</c> also writes them, <c>pagetypeinfo</c>, <c>vmstat</c>
-/// and <c>meminfo</c> under <c>DIR/proc/</c>.
+/// <c>reclaimfast run [SCENARIO.json] [--seed N] [--out DIR] [--check-invariants]</c>: runs a scenario (the embedded
+/// default when no file is given), then prints the boot summary, the run's reclaim counters, <c>/proc/zoneinfo</c> and
+/// <c>/proc/buddyinfo</c>; <c>--out DIR</c> also writes them, <c>pagetypeinfo</c>, <c>vmstat</c> and <c>meminfo</c> under
+/// <c>DIR/proc/</c>. <see cref="Execute"/> is the run itself, for callers that report on the finished machine.
 /// </summary>
 internal static class RunCommand
 {
+    /// <summary>The /proc/vmstat counters the text summary shows, in this order.</summary>
+    internal static readonly string[] SummaryCounters =
+    [
+        "pgscan_kswapd", "pgsteal_kswapd", "pgscan_direct", "pgsteal_direct", "allocstall_normal", "allocstall_dma32",
+        "pswpout", "pswpin", "workingset_refault", "workingset_activate", "slabs_scanned", "pgmajfault", "oom_kill",
+    ];
+
     public static Command Create()
     {
+        var scenarioArgument = new Argument<string?>("SCENARIO")
+        {
+            Description = "A scenario JSON file (default: the embedded 'default' scenario; see `reclaimfast scenarios`).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var seedOption = new Option<ulong?>("--seed") { Description = "Seed for the scheduler and the access generators (replaces the scenario's)." };
         var outOption = new Option<string?>("--out") { Description = "Also write the reports as files under DIR/proc/ (replaced atomically)." };
-        var cmd = new Command("run", "Run the main job: boot the embedded default machine and print its reports.");
+        var checkOption = new Option<bool>("--check-invariants") { Description = "Check every machine invariant after every step (slow)." };
+        var cmd = new Command("run", "Run a scenario (the embedded default when none is given) and print what reclaim did.");
+        cmd.Arguments.Add(scenarioArgument);
+        cmd.Options.Add(seedOption);
         cmd.Options.Add(outOption);
-        cmd.SetAction(parse => Run(parse.GetValue(outOption), Console.Out));
+        cmd.Options.Add(checkOption);
+        cmd.SetAction(parse => Run(
+            new RunOptions(parse.GetValue(scenarioArgument), parse.GetValue(seedOption), parse.GetValue(outOption), parse.GetValue(checkOption)),
+            parse.InvocationConfiguration.Output));
         return cmd;
     }
 
-    internal static int Run(string? outDir, TextWriter stdout)
+    /// <summary>Loads the scenario the options name (a file, or the embedded default).</summary>
+    internal static ScenarioDefinition Load(RunOptions options) =>
+        options.ScenarioPath is null ? EmbeddedScenarios.Load(EmbeddedScenarios.DefaultName) : ScenarioParser.ParseFile(options.ScenarioPath);
+
+    /// <summary>
+    /// Loads and runs the scenario; returns the finished runner (its machine holds the final state; the caller
+    /// disposes it). <paramref name="onInterval"/> is passed to <see cref="ScenarioRunner.Run"/>.
+    /// </summary>
+    internal static ScenarioRunner Execute(RunOptions options, Action<Machine, double>? onInterval = null, ulong intervalJiffies = 0)
+    {
+        ScenarioDefinition scenario = Load(options);
+        var runner = new ScenarioRunner(scenario, options.Seed) { CheckInvariants = options.CheckInvariants };
+        try
+        {
+            runner.Run(onInterval, intervalJiffies);
+            return runner;
+        }
+        catch
+        {
+            runner.Dispose();
+            throw;
+        }
+    }
+
+    internal static int Run(RunOptions options, TextWriter stdout)
     {
         var sw = Stopwatch.StartNew(); // wall clock of the host, outside the emulation
-        using Machine machine = Machine.CreateDefault();
-        double bootMs = sw.Elapsed.TotalMilliseconds;
+        using ScenarioRunner runner = Execute(options);
+        double wallMs = sw.Elapsed.TotalMilliseconds;
+        Machine machine = runner.Machine;
 
-        string summary = BootSummary(machine, bootMs);
+        string summary = BootSummary(machine, runner.Scenario.Name, wallMs) + Environment.NewLine + RunSummary(runner, wallMs);
         string zoneinfo = ProcZoneinfo.Read(machine);
         string buddyinfo = ProcBuddyinfo.Read(machine);
 
@@ -42,9 +97,9 @@ internal static class RunCommand
         stdout.WriteLine("==> /proc/buddyinfo <==");
         stdout.Write(buddyinfo);
 
-        if (outDir is not null)
+        if (options.OutDir is not null)
         {
-            using var output = new AtomicOutputDirectory(outDir);
+            using var output = new AtomicOutputDirectory(options.OutDir);
             string proc = output.Sub("proc");
             File.WriteAllText(Path.Combine(proc, "zoneinfo"), zoneinfo);
             File.WriteAllText(Path.Combine(proc, "buddyinfo"), buddyinfo);
@@ -54,13 +109,46 @@ internal static class RunCommand
             File.WriteAllText(Path.Combine(output.Path, "summary.txt"), summary);
             output.Commit();
             stdout.WriteLine();
-            stdout.WriteLine($"reports written to {Path.GetFullPath(outDir)}");
+            stdout.WriteLine($"reports written to {Path.GetFullPath(options.OutDir)}");
         }
         return 0;
     }
 
+    /// <summary>The machine's /proc/vmstat as name → value (names and values exactly as the file has them).</summary>
+    internal static Dictionary<string, long> Vmstat(Machine m)
+    {
+        var d = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (string line in ProcVmstat.Read(m).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int sp = line.IndexOf(' ');
+            d[line[..sp]] = long.Parse(line.AsSpan(sp + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        }
+        return d;
+    }
+
+    /// <summary>What the run did: simulated and host time, the main reclaim counters, each process's outcome.</summary>
+    internal static string RunSummary(ScenarioRunner runner, double wallMs)
+    {
+        Machine m = runner.Machine;
+        var w = new StringWriter();
+        double simulated = (double)m.Jiffies / m.Hz;
+        w.WriteLine(FormattableString.Invariant(
+            $"ran scenario '{runner.Scenario.Name}' (seed {runner.Seed}): {simulated:F2} s simulated ({m.Jiffies} jiffies at HZ={m.Hz}), {m.StepsRun} steps, {wallMs / 1000:F2} s host time"));
+        Dictionary<string, long> v = Vmstat(m);
+        foreach (string name in SummaryCounters)
+            w.WriteLine($"  {name,-22} {(v.TryGetValue(name, out long x) ? x : 0),14}");
+        w.WriteLine();
+        w.WriteLine("  process              accesses     writes    dropped  outcome");
+        foreach (ScenarioProcessResult p in runner.ProcessResults)
+        {
+            string outcome = p.OomKilled ? "OOM-killed" : p.FaultOom ? "fault OOM" : p.Exited ? "exited" : "running";
+            w.WriteLine($"  {p.Name,-16} {p.Accesses,12} {p.Writes,10} {p.AccessesDropped,10}  {outcome}");
+        }
+        return w.ToString();
+    }
+
     /// <summary>Boot summary: the machine's shape, zone sizes and watermarks, and host cost per emulated page.</summary>
-    internal static string BootSummary(Machine m, double bootMs)
+    internal static string BootSummary(Machine m, string scenario, double wallMs)
     {
         var w = new StringWriter();
         ulong pages = 0, managed = 0;
@@ -72,7 +160,7 @@ internal static class RunCommand
                 managed += m.ZoneManagedPages(nid, (ZoneType)z);
             }
         }
-        w.WriteLine($"ReclaimFast: booted the default machine in {bootMs:F0} ms (host time)");
+        w.WriteLine($"ReclaimFast: scenario '{scenario}' booted and ran in {wallMs:F0} ms (host time)");
         w.WriteLine($"  nodes {m.NrNodes}, cpus {m.NrCpus}, max_pfn {m.MaxPfnValue}, present {pages} pages ({pages * 4 / 1024} MiB), managed {managed} pages");
         w.WriteLine($"  min_free_kbytes {m.MinFreeKbytes}, totalreserve_pages {m.TotalreservePages}");
         w.WriteLine($"  host memory: {m.NativeBytes} native bytes = {(double)m.NativeBytes / m.MaxPfnValue:F1} bytes per emulated page frame");

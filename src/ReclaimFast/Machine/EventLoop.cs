@@ -364,6 +364,12 @@ public sealed unsafe partial class Machine
     internal void SimulatedSleep(long timeout)
     {
         _simulatedSleeps++;
+        PassTimeAsleep(timeout);
+    }
+
+    /// <summary>Simulated time passes while the current step sleeps: writes due by then complete (interrupts).</summary>
+    private void PassTimeAsleep(long timeout)
+    {
         ulong start = _jiffies;
         _jiffies += (ulong)timeout;
         // I/O completions are interrupts, not tasks: writes due by the end of the sleep complete during it.

@@ -57,8 +57,8 @@ public sealed unsafe partial class Machine
     /// <summary>
     /// <c>throttle_direct_reclaim</c>: kernel threads are never throttled; the first node with a zone ≤ NORMAL in the
     /// zonelist decides. If it does not allow direct reclaim: PGSCAN_DIRECT_THROTTLE++ and wait on pfmemalloc_wait.
-    /// Simplified: a step cannot block, so the wait is HZ jiffies of simulated time (the kernel's bound without
-    /// __GFP_FS; with it the wait is killable and unbounded) and reclaim then proceeds. No fatal signals: false.
+    /// The wait is <see cref="WaitPfmemalloc"/>: kswapd works while the task sleeps and ends the wait. No fatal signals:
+    /// false.
     /// </summary>
     internal bool ThrottleDirectReclaim(uint gfpMask, Zonelist* zonelist, NodeMask* nodemask)
     {
@@ -80,8 +80,27 @@ public sealed unsafe partial class Machine
             return false;
         CountVmEvent(VmEventItem.PgscanDirectThrottle);
         _directReclaimThrottled++;
-        SimulatedSleep(_hz);
+        WaitPfmemalloc(pgdat, _hz);
         return false;
+    }
+
+    /// <summary>
+    /// The sleep on <c>pgdat->pfmemalloc_wait</c>. The world does not stop while a reclaimer sleeps, and kswapd is who
+    /// ends it: balance_pgdat wakes the waiters once <c>allow_direct_reclaim</c> holds. So the node's kswapd runs its
+    /// steps, one jiffy each, until direct reclaim is allowed or <paramref name="timeout"/> has passed (v5.4's bound
+    /// without __GFP_FS; with it the wait is killable and unbounded). Simplification: other tasks do not run meanwhile.
+    /// </summary>
+    private void WaitPfmemalloc(PglistData* pgdat, long timeout)
+    {
+        _simulatedSleeps++;
+        int nid = pgdat->NodeId;
+        ulong deadline = _jiffies + (ulong)timeout;
+        while (_jiffies < deadline && !AllowDirectReclaim(pgdat))
+        {
+            if (KswapdRunnable(nid))
+                RunKswapdStep(nid);
+            PassTimeAsleep(1);
+        }
     }
 
     /// <summary>
