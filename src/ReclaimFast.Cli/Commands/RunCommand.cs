@@ -16,13 +16,15 @@ namespace ReclaimFast.Cli.Commands;
 /// <param name="Seed">--seed: replaces the scenario's seed.</param>
 /// <param name="OutDir">--out: the report directory (written atomically).</param>
 /// <param name="CheckInvariants">--check-invariants: check the whole machine after every step.</param>
-internal sealed record RunOptions(string? ScenarioPath = null, ulong? Seed = null, string? OutDir = null, bool CheckInvariants = false);
+/// <param name="Json">--json: print the run's summary as one JSON object instead of text.</param>
+internal sealed record RunOptions(string? ScenarioPath = null, ulong? Seed = null, string? OutDir = null, bool CheckInvariants = false, bool Json = false);
 
 /// <summary>
-/// <c>reclaimfast run [SCENARIO.json] [--seed N] [--out DIR] [--check-invariants]</c>: runs a scenario (the embedded
-/// default when no file is given), then prints the boot summary, the run's reclaim counters, <c>/proc/zoneinfo</c> and
-/// <c>/proc/buddyinfo</c>; <c>--out DIR</c> also writes them, <c>pagetypeinfo</c>, <c>vmstat</c> and <c>meminfo</c> under
-/// <c>DIR/proc/</c>. <see cref="Execute"/> is the run itself, for callers that report on the finished machine.
+/// <c>reclaimfast run [SCENARIO.json] [--seed N] [--out DIR] [--check-invariants] [--json]</c>: runs a scenario (the
+/// embedded default when no file is given) with a progress bar on a terminal, then prints the boot summary, the run's
+/// reclaim counters, <c>/proc/zoneinfo</c> and <c>/proc/buddyinfo</c> (or, with <c>--json</c>, the summary object);
+/// <c>--out DIR</c> writes every report (<see cref="RunReports"/>) and <c>summary.txt</c>. <c>Execute</c> is the
+/// run itself, for callers that report on the finished machine.
 /// </summary>
 internal static class RunCommand
 {
@@ -43,14 +45,17 @@ internal static class RunCommand
         var seedOption = new Option<ulong?>("--seed") { Description = "Seed for the scheduler and the access generators (replaces the scenario's)." };
         var outOption = new Option<string?>("--out") { Description = "Also write the reports as files under DIR/proc/ (replaced atomically)." };
         var checkOption = new Option<bool>("--check-invariants") { Description = "Check every machine invariant after every step (slow)." };
+        var jsonOption = new Option<bool>("--json") { Description = "Print the summary as one JSON object (counters under their /proc/vmstat names)." };
         var cmd = new Command("run", "Run a scenario (the embedded default when none is given) and print what reclaim did.");
         cmd.Arguments.Add(scenarioArgument);
         cmd.Options.Add(seedOption);
         cmd.Options.Add(outOption);
         cmd.Options.Add(checkOption);
+        cmd.Options.Add(jsonOption);
         cmd.SetAction(parse => Run(
-            new RunOptions(parse.GetValue(scenarioArgument), parse.GetValue(seedOption), parse.GetValue(outOption), parse.GetValue(checkOption)),
-            parse.InvocationConfiguration.Output));
+            new RunOptions(parse.GetValue(scenarioArgument), parse.GetValue(seedOption), parse.GetValue(outOption), parse.GetValue(checkOption),
+                parse.GetValue(jsonOption)),
+            parse.InvocationConfiguration.Output, progress: true));
         return cmd;
     }
 
@@ -62,9 +67,12 @@ internal static class RunCommand
     /// Loads and runs the scenario; returns the finished runner (its machine holds the final state; the caller
     /// disposes it). <paramref name="onInterval"/> is passed to <see cref="ScenarioRunner.Run"/>.
     /// </summary>
-    internal static ScenarioRunner Execute(RunOptions options, Action<Machine, double>? onInterval = null, ulong intervalJiffies = 0)
+    internal static ScenarioRunner Execute(RunOptions options, Action<Machine, double>? onInterval = null, ulong intervalJiffies = 0) =>
+        Execute(Load(options), options, onInterval, intervalJiffies);
+
+    /// <summary>Runs <paramref name="scenario"/> with the options' seed and checks; returns the finished runner.</summary>
+    internal static ScenarioRunner Execute(ScenarioDefinition scenario, RunOptions options, Action<Machine, double>? onInterval, ulong intervalJiffies)
     {
-        ScenarioDefinition scenario = Load(options);
         var runner = new ScenarioRunner(scenario, options.Seed) { CheckInvariants = options.CheckInvariants };
         try
         {
@@ -78,38 +86,51 @@ internal static class RunCommand
         }
     }
 
-    internal static int Run(RunOptions options, TextWriter stdout)
+    internal static int Run(RunOptions options, TextWriter stdout, bool progress = false)
     {
+        ScenarioDefinition scenario = Load(options);
         var sw = Stopwatch.StartNew(); // wall clock of the host, outside the emulation
-        using ScenarioRunner runner = Execute(options);
-        double wallMs = sw.Elapsed.TotalMilliseconds;
-        Machine machine = runner.Machine;
-
-        string summary = BootSummary(machine, runner.Scenario.Name, wallMs) + Environment.NewLine + RunSummary(runner, wallMs);
-        string zoneinfo = ProcZoneinfo.Read(machine);
-        string buddyinfo = ProcBuddyinfo.Read(machine);
-
-        stdout.Write(summary);
-        stdout.WriteLine();
-        stdout.WriteLine("==> /proc/zoneinfo <==");
-        stdout.Write(zoneinfo);
-        stdout.WriteLine();
-        stdout.WriteLine("==> /proc/buddyinfo <==");
-        stdout.Write(buddyinfo);
-
-        if (options.OutDir is not null)
+        TimelineRecorder? timeline = null;
+        ScenarioRunner runner;
+        // The timeline samples every HZ/10 of simulated time; the bar shows the simulated fraction done.
+        ulong interval = (ulong)Math.Max(1, scenario.Machine.Hz / 10);
+        using (var bar = new ProgressReporter($"run {scenario.Name}", progress ? null : false))
         {
-            using var output = new AtomicOutputDirectory(options.OutDir);
-            string proc = output.Sub("proc");
-            File.WriteAllText(Path.Combine(proc, "zoneinfo"), zoneinfo);
-            File.WriteAllText(Path.Combine(proc, "buddyinfo"), buddyinfo);
-            File.WriteAllText(Path.Combine(proc, "pagetypeinfo"), ProcPagetypeinfo.Read(machine));
-            File.WriteAllText(Path.Combine(proc, "vmstat"), ProcVmstat.Read(machine));
-            File.WriteAllText(Path.Combine(proc, "meminfo"), ProcMeminfo.Read(machine));
-            File.WriteAllText(Path.Combine(output.Path, "summary.txt"), summary);
-            output.Commit();
+            runner = Execute(scenario, options, (m, done) =>
+            {
+                timeline ??= new TimelineRecorder(m, interval);
+                timeline.SampleIfDue(m);
+                bar.Report(done);
+            }, interval);
+        }
+        using (runner)
+        {
+            double wallMs = sw.Elapsed.TotalMilliseconds;
+            Machine machine = runner.Machine;
+            timeline ??= new TimelineRecorder(machine, interval);
+            timeline.Sample(machine);
+            var info = new RunInfo(runner.Scenario.Name, runner.Seed, wallMs / 1000);
+
+            string summary = BootSummary(machine, runner.Scenario.Name, wallMs) + Environment.NewLine + RunSummary(runner, wallMs);
+            if (options.OutDir is not null)
+                RunReports.Write(machine, timeline, info, options.OutDir, ("summary.txt", summary));
+            if (options.Json)
+            {
+                stdout.Write(SummaryJson.ToJson(machine, timeline, info));
+                return 0;
+            }
+            stdout.Write(summary);
             stdout.WriteLine();
-            stdout.WriteLine($"reports written to {Path.GetFullPath(options.OutDir)}");
+            stdout.WriteLine("==> /proc/zoneinfo <==");
+            stdout.Write(ProcZoneinfo.Read(machine));
+            stdout.WriteLine();
+            stdout.WriteLine("==> /proc/buddyinfo <==");
+            stdout.Write(ProcBuddyinfo.Read(machine));
+            if (options.OutDir is not null)
+            {
+                stdout.WriteLine();
+                stdout.WriteLine($"reports written to {Path.GetFullPath(options.OutDir)}");
+            }
         }
         return 0;
     }

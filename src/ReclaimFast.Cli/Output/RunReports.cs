@@ -20,12 +20,15 @@ internal static class RunReports
 
     /// <summary>
     /// Records the final state in <paramref name="t"/> (replacing a row taken at the same jiffy), then writes the
-    /// reports of <paramref name="m"/> into <paramref name="dir"/>, replacing it atomically.
+    /// reports of <paramref name="m"/> into <paramref name="dir"/>, replacing it atomically; <paramref name="extra"/> are
+    /// more top-level files (name, text) written with them.
     /// </summary>
-    public static void Write(Machine m, TimelineRecorder t, RunInfo info, string dir)
+    public static void Write(Machine m, TimelineRecorder t, RunInfo info, string dir, params (string Name, string Text)[] extra)
     {
         t.Sample(m);
         using var output = new AtomicOutputDirectory(dir);
+        foreach ((string name, string text) in extra)
+            File.WriteAllText(Path.Combine(output.Path, name), text);
         string proc = output.Sub("proc");
         File.WriteAllText(Path.Combine(proc, "vmstat"), ProcVmstat.Read(m));
         File.WriteAllText(Path.Combine(proc, "meminfo"), ProcMeminfo.Read(m));
