@@ -233,7 +233,7 @@ public sealed unsafe partial class Machine
         MovePagesToLru(lruvec, &pageList);
         ModNodePageState(pgdat, NodeStatItem.NrIsolatedAnon + file, -(long)nrTaken);
 
-        // mem_cgroup_uncharge_list: the memcg issue's.
+        MemCgroupUnchargeList(&pageList);
         FreeUnrefPageList(&pageList);
 
         if (stat.NrUnqueuedDirty == nrTaken)
