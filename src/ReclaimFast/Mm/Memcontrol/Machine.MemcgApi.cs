@@ -406,6 +406,13 @@ public sealed unsafe partial class Machine
         return memcg->MemoryEventsLocal[(int)item];
     }
 
+    /// <summary>Moves an existing process into a group (tests; what <see cref="MemCgroupAttachTask"/> does with its TaskStruct).</summary>
+    internal void MemCgroupAttachTaskStruct(string path, TaskStruct* t)
+    {
+        MemCgroup* memcg = LookupMemcg(path);
+        MemcgSetTaskGroup(t, McN(memcg));
+    }
+
     /// <summary>The group's native struct, for tests.</summary>
     internal MemCgroup* MemCgroupByPath(string path) => LookupMemcg(path);
 }

@@ -199,6 +199,9 @@ public sealed unsafe partial class Machine
     {
         TaskStruct* owner = mm != null ? mm->Owner : _currentTaskStruct;
         nint memcg = owner != null ? owner->MemCgroup : 0;
+        // A workload task without a process (page-cache fillers) charges to the group it was attached to.
+        if (owner == null && _runningTask != null && _memcgPendingAttach != null)
+            _memcgPendingAttach.TryGetValue(_runningTask, out memcg);
         return memcg == 0 ? _rootMemCgroup : (MemCgroup*)memcg;
     }
 
@@ -331,6 +334,10 @@ public sealed unsafe partial class Machine
                 goto Nomem;
             MemcgMemoryEvent(memOverLimit, MemcgEventItem.Max);
             ulong nrReclaimed = TryToFreeMemCgroupPages(McN(memOverLimit), (ulong)nrPages, gfpMask, true);
+            // Departure: the emulated disk takes jiffies where the kernel's retry loop takes microseconds, so a pass
+            // that only started writeback waits for it (one I/O latency) before the margin is checked again.
+            if (nrReclaimed == 0 && _pendingIoCount != 0)
+                SimulatedSleep(Math.Max(1, _ioLatencyJiffies));
             if (MemCgroupMargin(memOverLimit) >= nrPages)
                 goto Retry;
             if (!drained)
