@@ -123,6 +123,7 @@ public sealed unsafe partial class Machine
         if (p == null)
         {
             CountPgMajFault();
+            CountMemcgEventMm(vma->VmMm, Mm.Memcontrol.MemcgVmEvent.Pgmajfault);
             ret = VmFault.Major;
             // pagecache_get_page(FGP_CREAT | FGP_FOR_MMAP)
             p = MmAllocPage(mapping->GfpMask);

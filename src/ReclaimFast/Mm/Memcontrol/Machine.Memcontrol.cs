@@ -193,6 +193,14 @@ public sealed unsafe partial class Machine
             ((MemCgroup*)memcg)->EventsVmLocal[(int)idx] += count;
     }
 
+    /// <summary><c>count_memcg_event_mm(mm, idx)</c>: one event on the mm owner's group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void CountMemcgEventMm(MmStruct* mm, MemcgVmEvent idx)
+    {
+        if (_rootMemCgroup != null && mm != null && mm->Owner != null)
+            CountMemcgEvents(mm->Owner->MemCgroup, idx, 1);
+    }
+
     /// <summary><c>get_mem_cgroup_from_mm(mm)</c>: the mm owner's memcg (the current task's without an mm; else root).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private MemCgroup* GetMemCgroupFromMm(MmStruct* mm)

@@ -78,6 +78,7 @@ public sealed unsafe partial class Machine
     internal VmFault HandleMmFault(VmAreaStruct* vma, ulong address, FaultFlags flags)
     {
         CountPgFault();
+        CountMemcgEventMm(vma->VmMm, Mm.Memcontrol.MemcgVmEvent.Pgfault);
         ulong* pte = PteAllocMap(vma->VmMm, address);
         if (pte == null)
             return VmFault.Oom;
@@ -376,6 +377,7 @@ public sealed unsafe partial class Machine
                 return *pte == orig ? VmFault.Oom : VmFault.None;
             ret = VmFault.Major;
             CountPgMajFault();
+            CountMemcgEventMm(vma->VmMm, Mm.Memcontrol.MemcgVmEvent.Pgmajfault);
         }
         if (TestSetPageLocked(page))        // lock_page: nobody else holds page locks between emulated steps
             ThrowLockedSwapPage(page);

@@ -223,7 +223,7 @@ public sealed unsafe partial class Machine
                 int type = Lru.PageIsFileCache(page);
                 SetPageActive(page);
                 stat->NrActivate[type] += (uint)CompoundNr(page);
-                // count_memcg_page_event(PGACTIVATE): the memcg issue's.
+                CountMemcgEvents((nint)page->MemCgroup, Mm.Memcontrol.MemcgVmEvent.Pgactivate, 1);    // count_memcg_page_event
             }
         KeepLocked:
             ClearPageLocked(page);
