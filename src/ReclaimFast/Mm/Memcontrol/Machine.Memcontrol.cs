@@ -943,6 +943,8 @@ public sealed unsafe partial class Machine
             MemCgroupPerNode* mz = MemCgroup.NodeInfo(memcg, nid);
             if (mz->OnTree)
                 ListHead.Del(&mz->TreeNode);
+            if (mz->ShrinkerMap != null)
+                _heap.Free(mz->ShrinkerMap);
         }
         ListHead.Del(&memcg->Sibling);
         _memcgIdr![memcg->Id] = 0;
