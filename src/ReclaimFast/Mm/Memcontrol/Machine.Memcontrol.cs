@@ -338,6 +338,9 @@ public sealed unsafe partial class Machine
             // tsk_is_oom_victim(current) || fatal_signal_pending || PF_EXITING → force (the victim must exit).
             if (_currentIsOomVictim || (gfpMask & Gfp.__Atomic) != 0)
                 goto Force;
+            // PF_MEMALLOC: reclaim's own allocations may overshoot rather than recurse.
+            if ((_currentTaskFlags & TaskFlags.Memalloc) != 0)
+                goto Force;
             if ((gfpMask & Gfp.DirectReclaim) == 0)
                 goto Nomem;
             MemcgMemoryEvent(memOverLimit, MemcgEventItem.Max);
