@@ -50,4 +50,44 @@ public unsafe class ShrinkSlabMemcgTests
         m.MemCgroupRemove("/m");
         Assert.Equal(0UL, m.ShrinkSlab(Gfp.Kernel, 0, memcg, 6));
     }
+
+    [Fact]
+    public void DentryLikeObjects_AreOnTheirMemcgsList_ShrunkByThatMemcg_ReparentedOnRmdir()
+    {
+        using Machine m = MemcgTestKit.Machine();
+        int h = m.CreateDentryLikeCache(192);
+        DentryLikeCache* d = m.DentryLikeCacheOf(h);
+        m.MemCgroupCreate("/p");
+        m.MemCgroupCreate("/p/m");
+        nint pm = (nint)m.MemCgroupByPath("/p");
+        nint mm = (nint)m.MemCgroupByPath("/p/m");
+        Mm.Memory.TaskStruct* t = m.CreateTask();
+        m.MemCgroupAttachTaskStruct("/p/m", t);
+        m.CurrentTaskStruct = t;
+        Assert.Equal(3000, m.DentryLikeCacheGrow(h, 3000));     // a task in /p/m: its memcg's list, bit set
+        m.CurrentTaskStruct = null;
+        Assert.Equal(1000, m.DentryLikeCacheGrow(h, 1000));     // no task: the root's list
+        Assert.True(Machine.MemcgShrinkerBit(mm, 0, d->Shrinker->Id));
+        Assert.Equal(1000, d->NrUnusedRoot);
+        Assert.Equal(3000, m.DentryLikeMemcgListOf(d, mm)->NrItems);
+
+        // /p/m's memcg walk at priority 0 (seeks 2, batch 1024): delta = 3000·4/2 = 6000 → capped at 2·freeable;
+        // 6000 ≥ freeable: batches of 1024 until the 3000 are gone (the last scan frees what is left).
+        ulong freed = m.ShrinkSlab(Gfp.Kernel, 0, mm, 0);
+        Assert.Equal(3000UL, freed);
+        Assert.Equal(0, m.DentryLikeMemcgListOf(d, mm)->NrItems);
+        Assert.Equal(1000, d->NrUnusedRoot);                    // the root's objects were not touched
+
+        // rmdir of /p/m: remaining objects go to /p's list (memcg_drain_all_list_lrus) and /p's bit is set.
+        m.CurrentTaskStruct = t;
+        m.DentryLikeCacheGrow(h, 500);
+        m.CurrentTaskStruct = null;
+        Mm.Memcontrol.PageCounter.Charge(&m.MemCgroupByPath("/p/m")->Memory, 1);   // keeps the offline group alive
+        m.MemCgroupAttachTaskStruct("/", t);
+        m.MemCgroupRemove("/p/m");
+        Assert.Equal(500, m.DentryLikeMemcgListOf(d, pm)->NrItems);
+        Assert.Equal(0, m.DentryLikeMemcgListOf(d, mm)->NrItems);
+        Assert.True(Machine.MemcgShrinkerBit(pm, 0, d->Shrinker->Id));
+        Assert.Equal(4500 - 3000, m.DentryLikeCacheUnused(h));
+    }
 }

@@ -160,6 +160,7 @@ public sealed unsafe partial class Machine
         memcg->Online = false;
         PageCounter.SetMin(&memcg->Memory, 0);
         PageCounter.SetLow(&memcg->Memory, 0);
+        MemcgDrainListLrus(memcg);      // memcg_offline_kmem: reparent the list_lru items
         DrainAllStock(memcg);
         // The path is free for a new group at once (the kernel's dying css is nameless too).
         _memcgByPath!.Remove(path);

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using ReclaimFast.Mm.Memcontrol;
 using ReclaimFast.Mm.Slab;
+using ReclaimFast.Mm.Types;
 
 namespace ReclaimFast;
 
@@ -113,5 +114,83 @@ public sealed unsafe partial class Machine
             }
         }
         return freed;
+    }
+
+    // ---- memcg-aware list_lru of the dentry-like caches (mm/list_lru.c) ----
+
+    /// <summary>
+    /// The list a memcg's unused objects of a dentry-like cache sit on (the root's is the cache's own), adjusting its
+    /// item count by <paramref name="delta"/>. Per-memcg lists are created on first use (memcg_update_list_lru).
+    /// </summary>
+    internal ListHead* DentryLikeList(DentryLikeCache* d, nint memcg, int delta)
+    {
+        if (memcg == 0)
+        {
+            d->NrUnusedRoot += delta;
+            return &d->Lru;
+        }
+        DentryLikeMemcgList* l = DentryLikeMemcgListOf(d, memcg);
+        l->NrItems += delta;
+        return &l->Lru;
+    }
+
+    internal DentryLikeMemcgList* DentryLikeMemcgListOf(DentryLikeCache* d, nint memcg)
+    {
+        int id = ((MemCgroup*)memcg)->Id;
+        if (id >= d->MemcgListsCapacity || d->MemcgLists[id] == null)
+            DentryLikeGrowLists(d, id);
+        return d->MemcgLists[id];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DentryLikeGrowLists(DentryLikeCache* d, int id)
+    {
+        if (id >= d->MemcgListsCapacity)
+        {
+            int cap = Math.Max(16, d->MemcgListsCapacity);
+            while (cap <= id)
+                cap *= 2;
+            var lists = (DentryLikeMemcgList**)_heap.AllocArray<nint>(cap);
+            if (d->MemcgLists != null)
+            {
+                for (int i = 0; i < d->MemcgListsCapacity; i++)
+                    lists[i] = d->MemcgLists[i];
+                _heap.Free(d->MemcgLists);
+            }
+            d->MemcgLists = lists;
+            d->MemcgListsCapacity = cap;
+        }
+        var l = _heap.AllocOne<DentryLikeMemcgList>();
+        ListHead.Init(&l->Lru);
+        d->MemcgLists[id] = l;
+    }
+
+    /// <summary>
+    /// <c>memcg_offline_kmem</c> → <c>memcg_drain_all_list_lrus</c>: an offline group's unused objects move to its
+    /// parent's lists (the parent's shrinker bit set), and are accounted to the parent from now on.
+    /// </summary>
+    private void MemcgDrainListLrus(MemCgroup* memcg)
+    {
+        nint parent = McN(memcg->Parent);
+        for (int i = 0; i < _nrDentryLikeCaches; i++)
+        {
+            DentryLikeCache* d = _dentryLikeCaches[i];
+            if (memcg->Id >= d->MemcgListsCapacity || d->MemcgLists[memcg->Id] == null)
+                continue;
+            DentryLikeMemcgList* l = d->MemcgLists[memcg->Id];
+            if (l->NrItems == 0)
+                continue;
+            for (ListHead* pos = l->Lru.Next; pos != &l->Lru; pos = pos->Next)
+                ((DentryLikeObject*)pos)->Memcg = parent;
+            ListHead* to = DentryLikeList(d, parent, (int)l->NrItems);
+            ListHead.SpliceTail(&l->Lru, to);
+            ListHead.Init(&l->Lru);
+            l->NrItems = 0;
+            if (parent != 0)
+            {
+                for (int nid = 0; nid < _nrNodes; nid++)
+                    MemcgSetShrinkerBit(parent, nid, d->Shrinker->Id);
+            }
+        }
     }
 }

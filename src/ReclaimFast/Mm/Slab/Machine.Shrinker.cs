@@ -82,7 +82,7 @@ public sealed unsafe partial class Machine
             case ShrinkerKind.ShadowNodes:
                 return CountShadowNodes(sc->Nid);
             case ShrinkerKind.DentryLike:
-                return DentryLikeCount((DentryLikeCache*)shrinker->Private);
+                return DentryLikeCount((DentryLikeCache*)shrinker->Private, sc->Memcg);
             default:
                 return 0;
         }
@@ -107,7 +107,7 @@ public sealed unsafe partial class Machine
                 // scan_shadow_nodes: the shadow-node list is node 0's (see CountShadowNodes).
                 return sc->Nid == 0 ? ScanShadowNodes(sc->NrToScan) : 0;
             case ShrinkerKind.DentryLike:
-                return DentryLikeScan((DentryLikeCache*)shrinker->Private, sc->NrToScan);
+                return DentryLikeScan((DentryLikeCache*)shrinker->Private, sc->NrToScan, sc->Memcg);
             default:
                 return 0;
         }
