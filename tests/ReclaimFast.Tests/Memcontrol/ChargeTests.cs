@@ -124,4 +124,31 @@ public unsafe class ChargeTests
         m.Exit(ta);
         m.CheckInvariants();
     }
+
+    [Fact]
+    public void MovingATask_LeavesItsChargesBehind_NewPagesGoToTheNewGroup()
+    {
+        using Machine m = Machine();
+        m.MemCgroupCreate("/a");
+        m.MemCgroupCreate("/b");
+        TaskStruct* t = Process(m, "/a", 100, out ulong addr);
+        Ok(Touch(m, t, addr, 0, 50));
+        m.DrainAllStock(m.MemCgroupByPath("/a"));
+        Assert.Equal(50, Pages(m, "/a"));
+        // cgroup v2 has no charge moving: the 50 pages stay charged to /a.
+        m.MemCgroupAttachTaskStruct("/b", t);
+        Ok(Touch(m, t, addr, 50, 100));
+        m.DrainAllStock(m.MemCgroupByPath("/b"));
+        Assert.Equal(50, Pages(m, "/a"));
+        Assert.Equal(50, Pages(m, "/b"));
+        // A forked child starts in its parent's group.
+        TaskStruct* child = m.Fork(t);
+        Assert.Equal(t->MemCgroup, child->MemCgroup);
+        m.CurrentTaskStruct = null;
+        m.Exit(child);
+        m.Exit(t);
+        Assert.Equal(0, Pages(m, "/a"));
+        Assert.Equal(0, Pages(m, "/b"));
+        m.CheckInvariants();
+    }
 }
