@@ -778,13 +778,11 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// <c>mem_cgroup_out_of_memory(memcg, gfp, order)</c>: enough margin now → true; a dying current task → true;
-    /// else out_of_memory constrained to the group's tasks (CONSTRAINT_MEMCG).
+    /// <c>mem_cgroup_out_of_memory(memcg, gfp, order)</c> (5.4.286: no margin re-check, that came later): a dying
+    /// current task → true (should_force_charge); else out_of_memory constrained to the group's tasks (CONSTRAINT_MEMCG).
     /// </summary>
     internal bool MemCgroupOutOfMemory(MemCgroup* memcg, uint gfpMask, int order)
     {
-        if (MemCgroupMargin(memcg) >= 1L << order)
-            return true;
         if (_currentIsOomVictim)
             return true;
         return OutOfMemory(gfpMask, order, (nint)memcg);
