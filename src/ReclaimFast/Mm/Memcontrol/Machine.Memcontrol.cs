@@ -553,8 +553,7 @@ public sealed unsafe partial class Machine
             MemCgroupUncharge(Page.FromLru(pos));
     }
 
-    /// <summary><c>mem_cgroup_migrate(oldpage, newpage)</c> is done by the migration code (the charge moves with page->mem_cgroup).</summary>
-    private const int MemCgroupTargetThresh = 0;
+    // mem_cgroup_migrate(oldpage, newpage): the migration code moves page->mem_cgroup to the new page (Mm/Compaction).
 
     /// <summary>
     /// <c>memcg_check_events(memcg, page)</c>: every THRESHOLDS_EVENTS_TARGET page events check the soft-limit

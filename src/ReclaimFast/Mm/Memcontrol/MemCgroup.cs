@@ -54,8 +54,6 @@ internal enum MemcgStatItem
     Swap,
     Shmem,
     FileMapped,
-    SlabReclaimable,
-    SlabUnreclaimable,
     Count,
 }
 
