@@ -255,7 +255,16 @@ public sealed unsafe partial class Machine
         IoJiffiesPending = 0;
         _currentTaskStruct = task.KernelTask;
         _currentIsOomVictim = task.KernelTask != null && task.KernelTask->OomVictim;
+        _runningTask = task;
         long r = task.Step(this);
+        _runningTask = null;
+        // Return to user mode: mem_cgroup_handle_over_high (reclaim over memory.high, then the throttling sleep).
+        if (_rootMemCgroup != null && r >= 0)
+        {
+            long penalty = MemCgroupHandleOverHigh();
+            if (penalty > r)
+                r = penalty;
+        }
         task.Flags = _currentTaskFlags;
         // Reads (page cache, swap-in) issued by the step: the task waits for them before it runs again.
         if (r == 0 && IoJiffiesPending > 0)
@@ -272,6 +281,8 @@ public sealed unsafe partial class Machine
         }
         _currentTaskStruct = null;
         _currentIsOomVictim = false;
+        if (_rootMemCgroup != null)
+            MemcgReapOffline();
         if (r < 0)
         {
             task.Exited = true;

@@ -61,6 +61,9 @@ internal static unsafe class InvariantChecker
         // The LRU part (vmscan issue): lists agree with their counters and with each page's flags.
         if (m.CheckLruInvariants() is string lru)
             throw new InvariantViolationException(0, lru);
+        // The memcg part (Mm/Memcontrol): charges agree with the page counters, parents cover their children.
+        if (m.CheckMemcgInvariants() is string memcg)
+            throw new InvariantViolationException(0, memcg);
     }
 
     /// <summary>Runs every check and returns each PFN's state (<see cref="Unknown"/>, <see cref="BuddyHead"/>, …).</summary>

@@ -189,10 +189,10 @@ public unsafe class SlabCacheTests
         DentryLikeObject* first = m.DentryLikeAlloc(d);
         DentryLikeObject* second = m.DentryLikeAlloc(d);
         DentryLikeObject* third = m.DentryLikeAlloc(d);
-        Machine.DentryLikePut(d, first);
-        Machine.DentryLikePut(d, second);
-        Machine.DentryLikePut(d, third);
-        Machine.DentryLikeGet(d, second);                   // back in use: off the LRU
+        m.DentryLikePut(d, first);
+        m.DentryLikePut(d, second);
+        m.DentryLikePut(d, third);
+        m.DentryLikeGet(d, second);                   // back in use: off the LRU
         ShrinkControl sc = new() { GfpMask = Gfp.Kernel };
         // 2 unused, seeks 2, priority 0: delta = 2·4/2 = 4 = 2·freeable; 4 ≥ freeable → one call of min(1024, 4).
         Assert.Equal(2UL, m.DoShrinkSlab(&sc, d->Shrinker, 0));

@@ -69,7 +69,7 @@ public unsafe class GetScanCountTests
         // A refault activation since the last snapshot: ratio 0, so 1000·0 < 900.
         m.NodeData(0)->VmStat[(int)NodeStatItem.WorkingsetActivate] = 1;
         Assert.True(m.InactiveListIsLow(LruTestKit.NodeLruvec(m), true, &sc, false));
-        Machine.SnapshotRefaults(0, m.NodeData(0));
+        m.SnapshotRefaults(0, m.NodeData(0));
         Assert.False(m.InactiveListIsLow(LruTestKit.NodeLruvec(m), true, &sc, false));
         // Anon with no swap configured: never low.
         SetLru(m, LruList.InactiveAnon, 1);

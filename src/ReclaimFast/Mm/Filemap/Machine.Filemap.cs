@@ -65,6 +65,11 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal ulong AddToPageCacheLru(Page* page, AddressSpace* mapping, ulong offset, uint gfpMask)
     {
+        // __add_to_page_cache_locked's mem_cgroup_try_charge (current->mm's group). Departure: callers here cannot
+        // fail the insertion, so a charge the group refuses without OOM (non-blocking gfp) is forced instead.
+        nint memcg = 0;
+        if (_rootMemCgroup != null && MemCgroupTryCharge(page, null, gfpMask, out memcg) != 0)
+            memcg = MemCgroupForceCharge(page);
         __SetPageLocked(page);
         GetPage(page);
         page->Mapping = (ulong)mapping;
@@ -80,6 +85,7 @@ public sealed unsafe partial class Machine
         }
         mapping->NrPages++;
         ModFilePages(page, 1);
+        MemCgroupCommitCharge(page, memcg, false);
         // A shadow left by reclaim: refault detection may activate the page before it joins the LRU.
         if (shadow != 0 && (gfpMask & Mm.PageAlloc.Gfp.Write) == 0)
             WorkingsetRefault(page, shadow);
@@ -121,6 +127,7 @@ public sealed unsafe partial class Machine
         if (p == null)
         {
             CountPgMajFault();
+            CountMemcgEventMm(vma->VmMm, Mm.Memcontrol.MemcgVmEvent.Pgmajfault);
             ret = VmFault.Major;
             // pagecache_get_page(FGP_CREAT | FGP_FOR_MMAP)
             p = MmAllocPage(mapping->GfpMask);

@@ -26,6 +26,7 @@ public sealed unsafe partial class Machine
         t->Cpu = CurrentCpu;
         mm->Owner = t;
         ListHead.AddTail(&t->Tasks, _taskList);
+        MemcgTaskCreated(t, parent);
         return t;
     }
 
@@ -98,6 +99,7 @@ public sealed unsafe partial class Machine
         MmStruct* mm = task->Mm;
         task->Mm = null;
         MmPut(mm);
+        MemcgTaskExit(task);
         ListHead.Del(&task->Tasks);
         _taskPool.Free(task);
     }

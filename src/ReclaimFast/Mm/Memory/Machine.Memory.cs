@@ -78,6 +78,7 @@ public sealed unsafe partial class Machine
     internal VmFault HandleMmFault(VmAreaStruct* vma, ulong address, FaultFlags flags)
     {
         CountPgFault();
+        CountMemcgEventMm(vma->VmMm, Mm.Memcontrol.MemcgVmEvent.Pgfault);
         ulong* pte = PteAllocMap(vma->VmMm, address);
         if (pte == null)
             return VmFault.Oom;
@@ -122,6 +123,11 @@ public sealed unsafe partial class Machine
         Page* page = MmAllocPage(GfpZeroedUserMovable);
         if (page == null)
             return VmFault.Oom;
+        if (MemCgroupTryCharge(page, vma->VmMm, Mm.PageAlloc.Gfp.Kernel, out nint memcg) != 0)
+        {
+            PutPage(page);
+            return VmFault.Oom;
+        }
         ulong pfn = PageToPfn(page);
         ContentToken[pfn] = 0; // clear_user_highpage: a zero-filled page's token is 0
         __SetPageUptodate(page);
@@ -130,6 +136,7 @@ public sealed unsafe partial class Machine
             entry |= Rw | Dirty;
         vma->VmMm->RssStat[(int)MmCounter.AnonPages]++;
         PageAddNewAnonRmap(page, vma, address);
+        MemCgroupCommitCharge(page, memcg, false);
         LruCacheAddActiveOrUnevictable(page, vma);
         *pte = entry;
         *PteShadow(pte) = 0;
@@ -166,15 +173,21 @@ public sealed unsafe partial class Machine
         Page* cow = MmAllocPage(GfpUserMovable);
         if (cow == null)
             return VmFault.Oom;
+        if (MemCgroupTryCharge(cow, vma->VmMm, Mm.PageAlloc.Gfp.Kernel, out nint memcg) != 0)
+        {
+            PutPage(cow);
+            return VmFault.Oom;
+        }
         VmFault ret = FilemapFault(vma, pgoff, out Page* page);
         if ((ret & VmFault.Error) != 0)
         {
+            MemCgroupCancelCharge(cow, memcg);
             PutPage(cow);
             return ret;
         }
         ContentToken[PageToPfn(cow)] = ContentToken[PageToPfn(page)]; // copy_user_highpage
         __SetPageUptodate(cow);
-        AllocSetPte(vma, address, pte, cow, write: true);
+        AllocSetPte(vma, address, pte, cow, write: true, memcg);
         *PteShadow(pte) = vma->VmFile->FInode->Token[pgoff];
         ClearPageLocked(page);
         PutPage(page);
@@ -197,7 +210,7 @@ public sealed unsafe partial class Machine
     /// <c>alloc_set_pte</c> (<c>finish_fault</c>): a private write maps a new anon page, anything else the file
     /// page (file rmap). The page reference taken by the fault becomes the PTE's.
     /// </summary>
-    private void AllocSetPte(VmAreaStruct* vma, ulong address, ulong* pte, Page* page, bool write)
+    private void AllocSetPte(VmAreaStruct* vma, ulong address, ulong* pte, Page* page, bool write, nint memcg = 0)
     {
         ulong entry = PfnPte(PageToPfn(page), vma->VmPageProt);
         if (write)
@@ -211,6 +224,7 @@ public sealed unsafe partial class Machine
         {
             mm->RssStat[(int)MmCounter.AnonPages]++;
             PageAddNewAnonRmap(page, vma, address);
+            MemCgroupCommitCharge(page, memcg, false);
             LruCacheAddActiveOrUnevictable(page, vma);
         }
         else
@@ -309,6 +323,12 @@ public sealed unsafe partial class Machine
             PutPage(oldPage);
             return VmFault.Oom;
         }
+        if (MemCgroupTryCharge(newPage, mm, Mm.PageAlloc.Gfp.Kernel, out nint memcg) != 0)
+        {
+            PutPage(newPage);
+            PutPage(oldPage);
+            return VmFault.Oom;
+        }
         ulong newPfn = PageToPfn(newPage);
         ContentToken[newPfn] = ContentToken[PageToPfn(oldPage)]; // cow_user_page
         __SetPageUptodate(newPage);
@@ -324,6 +344,7 @@ public sealed unsafe partial class Machine
             entry |= Rw;
         *pte = 0; // ptep_clear_flush_notify
         PageAddNewAnonRmap(newPage, vma, address);
+        MemCgroupCommitCharge(newPage, memcg, false);
         LruCacheAddActiveOrUnevictable(newPage, vma);
         *pte = entry;
         PageRemoveRmap(oldPage);
@@ -356,6 +377,7 @@ public sealed unsafe partial class Machine
                 return *pte == orig ? VmFault.Oom : VmFault.None;
             ret = VmFault.Major;
             CountPgMajFault();
+            CountMemcgEventMm(vma->VmMm, Mm.Memcontrol.MemcgVmEvent.Pgmajfault);
         }
         if (TestSetPageLocked(page))        // lock_page: nobody else holds page locks between emulated steps
             ThrowLockedSwapPage(page);
@@ -366,6 +388,13 @@ public sealed unsafe partial class Machine
             return ret;
         }
         MmStruct* mm = vma->VmMm;
+        // mem_cgroup_try_charge_delay: an uncharged swap-cache page goes to the slot's (or the mm's) group.
+        if (MemCgroupTryCharge(page, mm, Mm.PageAlloc.Gfp.Kernel, out nint memcg) != 0)
+        {
+            ClearPageLocked(page);
+            PutPage(page);
+            return ret | VmFault.Oom;
+        }
         mm->RssStat[(int)MmCounter.AnonPages]++;
         mm->RssStat[(int)MmCounter.SwapEnts]--;
         ulong pteval = PfnPte(PageToPfn(page), vma->VmPageProt);
@@ -381,6 +410,7 @@ public sealed unsafe partial class Machine
         }
         *pte = pteval;                       // the PTE shadow still holds the token written before swap-out
         PageAddAnonRmap(page, vma, address, exclusive);
+        MemCgroupCommitCharge(page, memcg, true);
         ActivatePage(page);
         SwapFree(entry);
         if (VmSwapFull() || (vma->VmFlags & VmFlags.Locked) != 0 || PageMlocked(page))

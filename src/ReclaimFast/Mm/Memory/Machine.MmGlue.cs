@@ -42,9 +42,14 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ModAnonMapped(Page* page, long delta) => ModNodePageState(PagePgdat(page), NodeStatItem.NrAnonMapped, delta);
 
-    /// <summary><c>__mod_lruvec_page_state(page, NR_FILE_MAPPED, delta)</c> (node part; memcg part with the memcg issue).</summary>
+    /// <summary><c>__mod_lruvec_page_state(page, NR_FILE_MAPPED, delta)</c>: the node counter and the page's memcg's.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ModFileMapped(Page* page, long delta) => ModNodePageState(PagePgdat(page), NodeStatItem.NrFileMapped, delta);
+    private void ModFileMapped(Page* page, long delta)
+    {
+        ModNodePageState(PagePgdat(page), NodeStatItem.NrFileMapped, delta);
+        if (page->MemCgroup != 0)
+            ((Mm.Memcontrol.MemCgroup*)page->MemCgroup)->StatLocal[(int)Mm.Memcontrol.MemcgStatItem.FileMapped] += delta;
+    }
 
     /// <summary><c>__mod_node_page_state(page_pgdat(page), NR_FILE_PAGES, delta)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

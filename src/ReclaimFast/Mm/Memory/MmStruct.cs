@@ -84,4 +84,8 @@ public unsafe struct TaskStruct
     public short OomScoreAdj;
     /// <summary><c>tsk_is_oom_victim</c>: chosen by the OOM killer, its memory not yet freed.</summary>
     public bool OomVictim;
+    /// <summary><c>mem_cgroup_from_task(task)</c>: the task's memory cgroup (a <c>MemCgroup*</c>; 0 = root).</summary>
+    public nint MemCgroup;
+    /// <summary><c>memcg_nr_pages_over_high</c>: pages charged over memory.high, reclaimed on return to user mode.</summary>
+    public uint MemcgNrPagesOverHigh;
 }

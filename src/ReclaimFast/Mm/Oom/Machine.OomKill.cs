@@ -51,21 +51,26 @@ public sealed unsafe partial class Machine
     /// instead of the kernel's true (which counts on other tasks making progress, impossible within one emulated step),
     /// and with no killable task the allocation fails where the kernel panics.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="memcg"/> set this is the memcg OOM (CONSTRAINT_MEMCG, from mem_cgroup_out_of_memory): no
+    /// __GFP_FS bail-out, totalpages = mem_cgroup_get_max, and only tasks of the group's subtree are candidates
+    /// (mem_cgroup_scan_tasks); returns false when none is killable (no panic for a memcg OOM).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal bool OutOfMemory(uint gfpMask, int order)
+    internal bool OutOfMemory(uint gfpMask, int order, nint memcg = 0)
     {
         _oomInvocations++;
         // task_will_free_mem(current): a victim's exit frees its memory; let it have the reserves meanwhile.
         if (_currentTaskStruct != null && _currentTaskStruct->OomVictim)
             return true;
-        if (gfpMask != 0 && (gfpMask & Gfp.Fs) == 0)
+        if (memcg == 0 && gfpMask != 0 && (gfpMask & Gfp.Fs) == 0)
             return false;
         if (!MmStateReady)
         {
             _oomNoVictim++;
             return false;
         }
-        ulong totalpages = TotalramPages() + (ulong)TotalSwapPages;
+        ulong totalpages = memcg != 0 ? MemCgroupGetMax((Mm.Memcontrol.MemCgroup*)memcg) : TotalramPages() + (ulong)TotalSwapPages;
         TaskStruct* chosen = null;
         long chosenPoints = 0;
         ListHead* head = TaskList;
@@ -74,6 +79,8 @@ public sealed unsafe partial class Machine
         for (ListHead* pos = head->Next; pos != head; pos = pos->Next)
         {
             TaskStruct* task = (TaskStruct*)((byte*)pos - tasksOffset);
+            if (memcg != 0 && !TaskInMemcgSubtree(task, memcg))
+                continue;
             if (task->OomVictim && task->Mm != null)
                 return true;        // oom_evaluate_task: a victim is still exiting; abort and let it finish
             long points = OomBadness(task, totalpages);
@@ -103,6 +110,7 @@ public sealed unsafe partial class Machine
             ReclaimFastEventSource.Log.mark_victim(victim->Pid);
         TraceEvent(EntryEvent.OomKill, victim->Pid, 0, 0);
         CountVmEvent(VmEventItem.OomKill);
+        MemcgMemoryEventTask(victim, Mm.Memcontrol.MemcgEventItem.OomKill);
         if (victim == _currentTaskStruct)
         {
             _currentIsOomVictim = true;

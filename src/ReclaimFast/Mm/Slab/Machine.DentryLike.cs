@@ -66,7 +66,10 @@ public sealed unsafe partial class Machine
     /// <summary>Objects allocated from a dentry-like cache's slab cache.</summary>
     public long DentryLikeCacheObjects(int handle) => DentryLikeCacheOf(handle)->Cache->ActiveObjs;
 
-    /// <summary>A new in-use object (<c>d_alloc</c>-like), or null.</summary>
+    /// <summary>
+    /// A new in-use object (<c>d_alloc</c>-like), or null. It is accounted to the current task's memcg (the root for
+    /// kernel threads and task-less steps, as memcg_kmem_bypass).
+    /// </summary>
     internal DentryLikeObject* DentryLikeAlloc(DentryLikeCache* d)
     {
         var obj = (DentryLikeObject*)KmemCacheAlloc(d->Cache, Gfp.Kernel);
@@ -74,39 +77,55 @@ public sealed unsafe partial class Machine
             return null;
         obj->InUse = 1;
         ListHead.Init(&obj->Lru);
+        obj->Memcg = _currentTaskStruct != null ? _currentTaskStruct->MemCgroup : 0;
         d->NrInUse++;
         return obj;
     }
 
-    /// <summary>The last user lets go (<c>dput</c> → <c>d_lru_add</c>): the object joins the LRU tail.</summary>
-    internal static void DentryLikePut(DentryLikeCache* d, DentryLikeObject* obj)
+    /// <summary>
+    /// The last user lets go (<c>dput</c> → <c>d_lru_add</c> → <c>list_lru_add</c>): the object joins the tail of its
+    /// memcg's list, and the memcg's shrinker bit is set.
+    /// </summary>
+    internal void DentryLikePut(DentryLikeCache* d, DentryLikeObject* obj)
     {
         obj->InUse = 0;
-        ListHead.AddTail(&obj->Lru, &d->Lru);
+        ListHead.AddTail(&obj->Lru, DentryLikeList(d, obj->Memcg, 1));
         d->NrInUse--;
         d->NrUnused++;
+        if (obj->Memcg != 0)
+        {
+            for (int nid = 0; nid < _nrNodes; nid++)
+                MemcgSetShrinkerBit(obj->Memcg, nid, d->Shrinker->Id);
+        }
     }
 
     /// <summary>An unused object is used again (<c>dget</c>; simplified: it leaves the LRU at once).</summary>
-    internal static void DentryLikeGet(DentryLikeCache* d, DentryLikeObject* obj)
+    internal void DentryLikeGet(DentryLikeCache* d, DentryLikeObject* obj)
     {
         ListHead.DelInit(&obj->Lru);
+        DentryLikeList(d, obj->Memcg, -1);
         obj->InUse = 1;
         d->NrUnused--;
         d->NrInUse++;
     }
 
-    /// <summary>count_objects: the unused objects; SHRINK_EMPTY with none (as <c>super_cache_count</c>).</summary>
-    private static ulong DentryLikeCount(DentryLikeCache* d) => d->NrUnused == 0 ? Shrinker.ShrinkEmpty : (ulong)d->NrUnused;
+    /// <summary>count_objects for <paramref name="memcg"/>'s list (<c>list_lru_shrink_count</c>); SHRINK_EMPTY with none.</summary>
+    private ulong DentryLikeCount(DentryLikeCache* d, nint memcg)
+    {
+        long n = memcg == 0 ? d->NrUnusedRoot : DentryLikeMemcgListOf(d, memcg)->NrItems;
+        return n == 0 ? Shrinker.ShrinkEmpty : (ulong)n;
+    }
 
-    /// <summary>scan_objects: free up to <paramref name="nrToScan"/> unused objects from the LRU head (oldest).</summary>
-    private ulong DentryLikeScan(DentryLikeCache* d, ulong nrToScan)
+    /// <summary>scan_objects: free up to <paramref name="nrToScan"/> unused objects of the memcg's list, oldest first.</summary>
+    private ulong DentryLikeScan(DentryLikeCache* d, ulong nrToScan, nint memcg)
     {
         ulong freed = 0;
-        while (freed < nrToScan && !ListHead.Empty(&d->Lru))
+        ListHead* head = DentryLikeList(d, memcg, 0);
+        while (freed < nrToScan && !ListHead.Empty(head))
         {
-            var obj = (DentryLikeObject*)d->Lru.Next;
+            var obj = (DentryLikeObject*)head->Next;
             ListHead.Del(&obj->Lru);
+            DentryLikeList(d, memcg, -1);
             d->NrUnused--;
             KmemCacheFree(d->Cache, obj);
             freed++;

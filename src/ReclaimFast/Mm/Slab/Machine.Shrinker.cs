@@ -52,6 +52,8 @@ public sealed unsafe partial class Machine
         int size = (shrinker->Flags & Shrinker.NumaAware) != 0 ? _nrNodes : 1;
         shrinker->NrDeferred = _heap.AllocArray<long>(size);
         shrinker->Id = _shrinkerIdNext++;
+        if ((shrinker->Flags & Shrinker.MemcgAware) != 0)
+            ShrinkerIdrSet(shrinker->Id, shrinker);      // prealloc_memcg_shrinker: shrinker_idr
         ListHead.AddTail(&shrinker->List, _shrinkerList);
     }
 
@@ -61,6 +63,8 @@ public sealed unsafe partial class Machine
         if (shrinker->NrDeferred == null)
             return;
         ListHead.Del(&shrinker->List);
+        if ((shrinker->Flags & Shrinker.MemcgAware) != 0)
+            ShrinkerIdrSet(shrinker->Id, null);
         _heap.Free(shrinker->NrDeferred);
         shrinker->NrDeferred = null;
     }
@@ -78,7 +82,7 @@ public sealed unsafe partial class Machine
             case ShrinkerKind.ShadowNodes:
                 return CountShadowNodes(sc->Nid);
             case ShrinkerKind.DentryLike:
-                return DentryLikeCount((DentryLikeCache*)shrinker->Private);
+                return DentryLikeCount((DentryLikeCache*)shrinker->Private, sc->Memcg);
             default:
                 return 0;
         }
@@ -103,7 +107,7 @@ public sealed unsafe partial class Machine
                 // scan_shadow_nodes: the shadow-node list is node 0's (see CountShadowNodes).
                 return sc->Nid == 0 ? ScanShadowNodes(sc->NrToScan) : 0;
             case ShrinkerKind.DentryLike:
-                return DentryLikeScan((DentryLikeCache*)shrinker->Private, sc->NrToScan);
+                return DentryLikeScan((DentryLikeCache*)shrinker->Private, sc->NrToScan, sc->Memcg);
             default:
                 return 0;
         }
@@ -227,12 +231,7 @@ public sealed unsafe partial class Machine
         return freed;
     }
 
-    /// <summary>
-    /// Seam for <c>shrink_slab_memcg</c> (MEMCG_AWARE shrinkers by the memcg's shrinker map): the memcg issue's.
-    /// There are no non-root memcgs yet, so it frees nothing.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static ulong ShrinkSlabMemcg(uint gfpMask, int nid, nint memcg, int priority) => 0;
+    // shrink_slab_memcg: Mm/Memcontrol/Machine.ShrinkerMap.cs.
 
     /// <summary>
     /// shrink_node's call of shrink_slab with <c>current->reclaim_state</c> set to the reclaim's state, so that slab

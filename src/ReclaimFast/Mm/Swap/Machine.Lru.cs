@@ -25,16 +25,7 @@ public sealed unsafe partial class Machine
 
     // ---- lruvec lookup (include/linux/memcontrol.h) ----
 
-    /// <summary>
-    /// <c>mem_cgroup_lruvec(pgdat, memcg)</c>: the node lruvec for a null (root / disabled) memcg. The memcg issue
-    /// returns the memcg's per-node lruvec for other groups.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Lruvec* MemCgroupLruvec(PglistData* pgdat, nint memcg) => &pgdat->Lruvec;
-
-    /// <summary><c>mem_cgroup_page_lruvec(page, pgdat)</c>: by <c>page->mem_cgroup</c> (node lruvec until memcgs exist).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Lruvec* MemCgroupPageLruvec(Page* page, PglistData* pgdat) => &pgdat->Lruvec;
+    // mem_cgroup_lruvec / mem_cgroup_page_lruvec: Mm/Memcontrol.
 
     // ---- LRU sizes and counters (mm_inline.h, vmscan.c, memcontrol.h) ----
 
@@ -226,7 +217,7 @@ public sealed unsafe partial class Machine
             __ClearPageWaiters(page);
             ListHead.Add(page->LruPtr, &pagesToFree);
         }
-        // mem_cgroup_uncharge_list: the memcg issue's seam.
+        MemCgroupUnchargeList(&pagesToFree);
         FreeUnrefPageList(&pagesToFree);
         Pagevec.Reinit(pvec);
     }
@@ -252,7 +243,7 @@ public sealed unsafe partial class Machine
             return;
         }
         __PageCacheRelease(page);
-        // mem_cgroup_uncharge: the memcg issue's seam.
+        MemCgroupUncharge(page);
         FreeUnrefPage(page);
     }
 
@@ -260,6 +251,7 @@ public sealed unsafe partial class Machine
     private void __PutCompoundPage(Page* page)
     {
         __PageCacheRelease(page);
+        MemCgroupUncharge(page);
         FreeCompoundPage(page);
     }
 

@@ -16,6 +16,12 @@ public sealed unsafe partial class Machine
         SwpEntry entry = GetSwapPage();
         if (entry.IsNull)
             return false;
+        // get_swap_page's mem_cgroup_try_charge_swap: over swap.max the slot goes back.
+        if (_rootMemCgroup != null && MemCgroupTryChargeSwap(page, entry) != 0)
+        {
+            PutSwapPage(entry);
+            return false;
+        }
         if (AddToSwapCache(page, entry) != 0)
         {
             PutSwapPage(entry);

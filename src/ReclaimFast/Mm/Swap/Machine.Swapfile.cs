@@ -369,6 +369,7 @@ public sealed unsafe partial class Machine
         p->SwapMap[offset] = 0;
         p->SlotToken[offset] = 0;
         SwapRangeFree(p, offset);
+        MemCgroupUnchargeSwap(entry, 1);
     }
 
     /// <summary><c>swap_free</c>: drop one PTE reference.</summary>

@@ -227,8 +227,9 @@ public sealed unsafe partial class Machine
 
     /// <summary>
     /// <c>try_to_free_mem_cgroup_pages(memcg, nr_pages, gfp, may_swap)</c>: reclaim on behalf of a memcg from the
-    /// zonelist of the node <c>mem_cgroup_select_victim_node</c> picks (the local node until the memcg issue's node
-    /// rotation). Null-safe: a null memcg is the root, i.e. global-looking reclaim without ALLOCSTALL.
+    /// zonelist of the node <c>mem_cgroup_select_victim_node</c> picks. Simplified: always the local node (v5.4 rotates
+    /// over the nodes where the group has reclaimable pages). A null memcg is the root: global-looking reclaim
+    /// without ALLOCSTALL.
     /// </summary>
     internal ulong TryToFreeMemCgroupPages(nint memcg, ulong nrPages, uint gfpMask, bool maySwap)
     {

@@ -450,15 +450,4 @@ public sealed unsafe partial class Machine
                 ShrinkActiveList(Vmscan.SwapClusterMax, lruvec, sc, Mm.PageAlloc.LruList.ActiveAnon);
         }
     }
-
-    /// <summary>
-    /// Seam for <c>mem_cgroup_soft_limit_reclaim</c> (memcontrol.c): no soft limits until the memcg issue (order &gt; 0
-    /// returns 0 in the kernel too).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static ulong MemCgroupSoftLimitReclaim(PglistData* pgdat, int order, uint gfpMask, out ulong totalScanned)
-    {
-        totalScanned = 0;
-        return 0;
-    }
 }

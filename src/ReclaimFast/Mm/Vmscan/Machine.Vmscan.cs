@@ -57,12 +57,6 @@ public sealed unsafe partial class Machine
     internal int MemCgroupSwappiness(nint memcg) => _vmSwappiness;
 
     /// <summary>
-    /// <c>mem_cgroup_get_nr_swap_pages(memcg)</c>: free swap slots (the memcg issue caps it by swap.max on v2).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal long MemCgroupGetNrSwapPages(nint memcg) => GetNrSwapPages();
-
-    /// <summary>
     /// The inactive_ratio of <c>inactive_list_is_low</c> without refaults: <c>int_sqrt(10 * gb)</c>, 1 below 1 GiB
     /// (<paramref name="pages"/> = inactive + active, 4 KiB pages).
     /// </summary>
@@ -102,25 +96,6 @@ public sealed unsafe partial class Machine
             LruvecLruSize(lruvec, inactiveLru, MmZone.MaxNrZones), inactive,
             LruvecLruSize(lruvec, activeLru, MmZone.MaxNrZones), active, ratio, file ? 1 : 0);
     }
-
-    /// <summary>
-    /// Seam for <c>mem_cgroup_protection(root, memcg, &amp;min, &amp;low)</c>: memcg protection is the memcg issue's;
-    /// until then every group (only the root exists) has min = low = 0, so scans are not scaled.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void MemCgroupProtection(nint root, nint memcg, out ulong min, out ulong low)
-    {
-        min = 0;
-        low = 0;
-    }
-
-    /// <summary>Seam for <c>mem_cgroup_size(memcg)</c> (page_counter usage): the memcg issue fills it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ulong MemCgroupSize(nint memcg) => 0;
-
-    /// <summary>Seam for <c>mem_cgroup_online(memcg)</c>: the root (and memcg-disabled) is always online.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool MemCgroupOnline(nint memcg) => true;
 
     /// <summary>
     /// <c>get_scan_count(lruvec, memcg, sc, nr, lru_pages)</c>: decide the scan balance (first match of: no swap
@@ -394,29 +369,11 @@ public sealed unsafe partial class Machine
         return (ulong)inactiveLruPages > pagesForCompaction;
     }
 
-    /// <summary>
-    /// Seam for <c>mem_cgroup_iter(root, prev, NULL)</c>: without memcgs the walk yields only the root (0) once; the
-    /// memcg issue walks the hierarchy pre-order. <paramref name="started"/> tells the first call from the next.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool MemCgroupIterNext(nint root, ref nint memcg, ref bool started)
-    {
-        if (started)
-            return false;
-        started = true;
-        memcg = root;
-        return true;
-    }
-
     /// <summary>Mirrors <c>enum mem_cgroup_protection</c>: MEMCG_PROT_NONE, LOW, MIN.</summary>
     internal const int MemcgProtNone = 0, MemcgProtLow = 1, MemcgProtMin = 2;
 
-    /// <summary>Seam for <c>mem_cgroup_protected(root, memcg)</c>: NONE until the memcg issue.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int MemCgroupProtected(nint root, nint memcg) => MemcgProtNone;
-
     /// <summary>
-    /// <c>shrink_node(pgdat, sc)</c>: for every memcg of the target (only the root for now) shrink its lruvec and
+    /// <c>shrink_node(pgdat, sc)</c>: for every memcg of the target's subtree (pre-order) shrink its lruvec and
     /// slab; add reclaimed slab; kswapd sets PGDAT_WRITEBACK / CONGESTED / DIRTY from the round's tallies; repeat
     /// while should_continue_reclaim; reset kswapd_failures on progress. Returns whether anything was reclaimed.
     /// </summary>
@@ -444,7 +401,7 @@ public sealed unsafe partial class Machine
                             sc->MemcgLowSkipped = true;
                             continue;
                         }
-                        // memcg_memory_event(memcg, MEMCG_LOW): the memcg issue's.
+                        MemcgMemoryEventLow(memcg);
                         break;
                 }
                 ShrinkNodeMemcg(pgdat, memcg, sc, out _);
@@ -491,10 +448,15 @@ public sealed unsafe partial class Machine
     /// <c>snapshot_refaults(root, pgdat)</c>: record WORKINGSET_ACTIVATE in each lruvec's <c>refaults</c> at the end of
     /// a reclaim cycle, so inactive_list_is_low can tell new refaults from old.
     /// </summary>
-    internal static void SnapshotRefaults(nint root, PglistData* pgdat)
+    internal void SnapshotRefaults(nint root, PglistData* pgdat)
     {
-        Lruvec* lruvec = MemCgroupLruvec(pgdat, root);
-        lruvec->Refaults = (ulong)LruvecPageStateLocal(lruvec, NodeStatItem.WorkingsetActivate);
+        nint memcg = 0;
+        bool started = false;
+        while (MemCgroupIterNext(root, ref memcg, ref started))
+        {
+            Lruvec* lruvec = MemCgroupLruvec(pgdat, memcg);
+            lruvec->Refaults = (ulong)LruvecPageStateLocal(lruvec, NodeStatItem.WorkingsetActivate);
+        }
     }
 
     /// <summary>

@@ -217,7 +217,7 @@ public sealed unsafe partial class Machine
         reclaimStat->RecentScanned[file] += nrTaken;
         if (sc->GlobalReclaim)
             CountVmEvent(_currentIsKswapd ? VmEventItem.PgscanKswapd : VmEventItem.PgscanDirect, (long)nrScanned);
-        // __count_memcg_events(PGSCAN_*): the memcg issue's.
+        CountMemcgEvents(lruvec->MemCgroup, _currentIsKswapd ? Mm.Memcontrol.MemcgVmEvent.PgscanKswapd : Mm.Memcontrol.MemcgVmEvent.PgscanDirect, (long)nrScanned);
 
         if (nrTaken == 0)
             return 0;
@@ -227,13 +227,14 @@ public sealed unsafe partial class Machine
 
         if (sc->GlobalReclaim)
             CountVmEvent(_currentIsKswapd ? VmEventItem.PgstealKswapd : VmEventItem.PgstealDirect, (long)nrReclaimed);
+        CountMemcgEvents(lruvec->MemCgroup, _currentIsKswapd ? Mm.Memcontrol.MemcgVmEvent.PgstealKswapd : Mm.Memcontrol.MemcgVmEvent.PgstealDirect, (long)nrReclaimed);
         reclaimStat->RecentRotated[0] += stat.NrActivate[0];
         reclaimStat->RecentRotated[1] += stat.NrActivate[1];
 
         MovePagesToLru(lruvec, &pageList);
         ModNodePageState(pgdat, NodeStatItem.NrIsolatedAnon + file, -(long)nrTaken);
 
-        // mem_cgroup_uncharge_list: the memcg issue's.
+        MemCgroupUnchargeList(&pageList);
         FreeUnrefPageList(&pageList);
 
         // Dirty pages nobody queued for I/O: the flushers are behind (or asleep); nudge them.
@@ -289,6 +290,7 @@ public sealed unsafe partial class Machine
         ModNodePageState(pgdat, NodeStatItem.NrIsolatedAnon + file, (long)nrTaken);
         reclaimStat->RecentScanned[file] += nrTaken;
         CountVmEvent(VmEventItem.Pgrefill, (long)nrScanned);
+        CountMemcgEvents(lruvec->MemCgroup, Mm.Memcontrol.MemcgVmEvent.Pgrefill, (long)nrScanned);
 
         while (!ListHead.Empty(&lHold))
         {
@@ -319,6 +321,7 @@ public sealed unsafe partial class Machine
         ulong nrDeactivate = MovePagesToLru(lruvec, &lInactive);
         ListHead.Splice(&lInactive, &lActive);   // keep all free pages in l_active
         CountVmEvent(VmEventItem.Pgdeactivate, (long)nrDeactivate);
+        CountMemcgEvents(lruvec->MemCgroup, Mm.Memcontrol.MemcgVmEvent.Pgdeactivate, (long)nrDeactivate);
         ModNodePageState(pgdat, NodeStatItem.NrIsolatedAnon + file, -(long)nrTaken);
 
         FreeUnrefPageList(&lActive);

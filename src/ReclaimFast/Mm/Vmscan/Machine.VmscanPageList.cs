@@ -244,7 +244,7 @@ public sealed unsafe partial class Machine
                 int type = Lru.PageIsFileCache(page);
                 SetPageActive(page);
                 stat->NrActivate[type] += (uint)CompoundNr(page);
-                // count_memcg_page_event(PGACTIVATE): the memcg issue's.
+                CountMemcgEvents((nint)page->MemCgroup, Mm.Memcontrol.MemcgVmEvent.Pgactivate, 1);    // count_memcg_page_event
             }
         KeepLocked:
             ClearPageLocked(page);
@@ -254,7 +254,8 @@ public sealed unsafe partial class Machine
         }
 
         uint pgactivate = stat->NrActivate[0] + stat->NrActivate[1];
-        // mem_cgroup_uncharge_list(&free_pages): the memcg issue's. try_to_unmap_flush: no TLBs to flush.
+        MemCgroupUnchargeList(&freePages);
+        // try_to_unmap_flush: no TLBs to flush.
         FreeUnrefPageList(&freePages);
         ListHead.Splice(&retPages, pageList);
         CountVmEvent(VmEventItem.Pgactivate, pgactivate);
@@ -332,7 +333,8 @@ public sealed unsafe partial class Machine
         }
         if (PageSwapCache(page))
         {
-            // mem_cgroup_swapout: the memcg issue's.
+            // mem_cgroup_swapout: a no-op on cgroup v2 (do_memsw_account() is false); the memory charge goes when the
+            // page is freed, the swap charge was taken by mem_cgroup_try_charge_swap in get_swap_page.
             __DeleteFromSwapCacheSeam(page);
         }
         else

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ReclaimFast.Mm.Filemap;
+using ReclaimFast.Mm.Memcontrol;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
 using static ReclaimFast.Mm.Types.PageOps;
@@ -80,9 +81,9 @@ public sealed unsafe partial class Machine
         eviction = entry << _bucketOrder;
     }
 
-    /// <summary>Seam for <c>mem_cgroup_id(page_memcg(page))</c>: 0 (no memcgs yet).</summary>
+    /// <summary><c>mem_cgroup_id(page_memcg(page))</c>: the css id of the page's memcg (0 = root).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PageMemcgId(Page* page) => 0;
+    private static int PageMemcgId(Page* page) => MemCgroupId((nint)page->MemCgroup);
 
     /// <summary>
     /// <c>workingset_eviction(page)</c>: advance the lruvec's inactive_age and return the shadow entry recording it.
@@ -90,7 +91,7 @@ public sealed unsafe partial class Machine
     internal ulong WorkingsetEviction(Page* page)
     {
         PglistData* pgdat = PagePgdat(page);
-        Lruvec* lruvec = MemCgroupLruvec(pgdat, 0);
+        Lruvec* lruvec = MemCgroupLruvec(pgdat, (nint)page->MemCgroup);
         ulong eviction = ++lruvec->InactiveAge;
         return PackShadow(PageMemcgId(page), pgdat->NodeId, eviction, PageWorkingset(page));
     }
@@ -104,10 +105,18 @@ public sealed unsafe partial class Machine
     internal bool WorkingsetRefault(Page* page, ulong shadow)
     {
         UnpackShadow(shadow, out int memcgId, out int nid, out ulong eviction, out bool workingset);
-        // mem_cgroup_from_id(memcgid) failing (the group is gone) stops here: the memcg issue's.
         if ((uint)nid >= (uint)_nrNodes)
             return false;
-        Lruvec* lruvec = MemCgroupLruvec(_pgdats + nid, 0);
+        // mem_cgroup_from_id(memcgid): a group that is gone stops the refault check before it is counted.
+        nint memcg = 0;
+        if (memcgId != 0)
+        {
+            MemCgroup* m = MemCgroupFromId(memcgId);
+            if (m == null)
+                return false;
+            memcg = (nint)m;
+        }
+        Lruvec* lruvec = MemCgroupLruvec(_pgdats + nid, memcg);
         ulong refault = lruvec->InactiveAge;
         ulong activeFile = LruvecLruSize(lruvec, LruList.ActiveFile, MmZone.MaxNrZones);
         ulong refaultDistance = (refault - eviction) & EvictionMask;
@@ -128,7 +137,7 @@ public sealed unsafe partial class Machine
     /// <summary><c>workingset_activation(page)</c>: an activation advances the page's lruvec inactive_age.</summary>
     internal void WorkingsetActivation(Page* page)
     {
-        Lruvec* lruvec = MemCgroupLruvec(PagePgdat(page), 0);
+        Lruvec* lruvec = MemCgroupLruvec(PagePgdat(page), (nint)page->MemCgroup);
         lruvec->InactiveAge++;
     }
 
