@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.IO;
 using ReclaimFast.Diagnostics;
+using ReclaimFast.Mm.Memcontrol;
 
 namespace ReclaimFast.Cli.Output;
 
@@ -44,11 +46,28 @@ internal static class RunReports
     }
 
     /// <summary>
-    /// Hook for <c>memcg/&lt;path&gt;/memory.stat</c> and <c>memory.events</c>: writes nothing until memcg is wired in.
+    /// <c>memcg/&lt;path&gt;/{memory.current,memory.stat,memory.events,memory.events.local,memory.swap.current}</c> and the
+    /// limit files for every cgroup below the root (the root has no memory.stat in v5.4).
     /// </summary>
     public static void WriteMemcgFiles(Machine m, AtomicOutputDirectory output)
     {
-        _ = m;
-        _ = output;
+        foreach (string path in m.MemCgroupPaths())
+        {
+            if (path == "/")
+                continue;
+            string dir = output.Sub(Path.Combine("memcg", path.TrimStart('/')));
+            using (var w = Writer(dir, "memory.stat"))
+                m.WriteMemoryStat(path, w);
+            using (var w = Writer(dir, "memory.events"))
+                m.WriteMemoryEvents(path, w);
+            using (var w = Writer(dir, "memory.events.local"))
+                m.WriteMemoryEventsLocal(path, w);
+            File.WriteAllText(Path.Combine(dir, "memory.current"), m.MemCgroupMemoryCurrent(path).ToString(CultureInfo.InvariantCulture) + "\n");
+            File.WriteAllText(Path.Combine(dir, "memory.swap.current"), m.MemCgroupSwapCurrent(path).ToString(CultureInfo.InvariantCulture) + "\n");
+            foreach ((string file, MemcgKnob knob) in SummaryJson.Knobs)
+                File.WriteAllText(Path.Combine(dir, file), m.MemCgroupReadKnob(path, knob) + "\n");
+        }
     }
+
+    private static StreamWriter Writer(string dir, string file) => new(Path.Combine(dir, file)) { NewLine = "\n" };
 }

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Text.Json;
+using ReclaimFast.Mm.Memcontrol;
 using ReclaimFast.Diagnostics;
 using ReclaimFast.Mm.PageAlloc;
 
@@ -83,15 +84,46 @@ internal static class SummaryJson
     }
 
     /// <summary>
-    /// Hook for the memory cgroups: writes the <c>"memcgs"</c> value, an object keyed by cgroup path with each
-    /// group's usage. Empty until memcg is wired in.
+    /// The <c>"memcgs"</c> value: an object keyed by cgroup path (pre-order, the root excluded: v5.4 has no memory.stat
+    /// there) with each group's memory.current, memory.swap.current, its limits as the files read, memory.events and
+    /// memory.stat (bytes and counts under the files' own names).
     /// </summary>
     public static void WriteMemcgs(Utf8JsonWriter w, Machine m)
     {
         ArgumentNullException.ThrowIfNull(m);
         w.WriteStartObject();
+        foreach (string path in m.MemCgroupPaths())
+        {
+            if (path == "/")
+                continue;
+            w.WriteStartObject(path);
+            w.WriteNumber("memory.current", m.MemCgroupMemoryCurrent(path));
+            w.WriteNumber("memory.swap.current", m.MemCgroupSwapCurrent(path));
+            foreach ((string file, MemcgKnob knob) in Knobs)
+                w.WriteString(file, m.MemCgroupReadKnob(path, knob));
+            w.WriteStartObject("memory.events");
+            var events = new StringWriter();
+            m.WriteMemoryEvents(path, events);
+            foreach ((string name, string value) in Lines(events.ToString(), ' '))
+                w.WriteNumber(name, ulong.Parse(value, CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+            w.WriteStartObject("memory.stat");
+            var stat = new StringWriter();
+            m.WriteMemoryStat(path, stat);
+            foreach ((string name, string value) in Lines(stat.ToString(), ' '))
+                w.WriteNumber(name, ulong.Parse(value, CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
+
+    /// <summary>The limit files of a cgroup, as <c>memory.*</c> names.</summary>
+    internal static readonly (string File, MemcgKnob Knob)[] Knobs =
+    [
+        ("memory.min", MemcgKnob.Min), ("memory.low", MemcgKnob.Low), ("memory.high", MemcgKnob.High),
+        ("memory.max", MemcgKnob.Max), ("memory.swap.max", MemcgKnob.SwapMax), ("memory.soft_limit_in_bytes", MemcgKnob.SoftLimit),
+    ];
 
     /// <summary>Simulated seconds: jiffies / HZ.</summary>
     public static double SimulatedSeconds(Machine m) => (double)m.Jiffies / m.Hz;

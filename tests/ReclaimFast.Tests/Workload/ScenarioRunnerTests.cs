@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using ReclaimFast.Cli.Commands;
+using ReclaimFast.Mm.Memcontrol;
 using ReclaimFast.Workload.Scenario;
 using Xunit;
 
@@ -118,13 +119,37 @@ public sealed class ScenarioRunnerTests
     }
 
     [Fact]
-    public void ScenarioWithMemcgs_IsRefusedInThisBuild_BeforeBooting()
+    public void MemcgProtection_BatchIsReclaimedAndKilledWithinItsLimits_TheDatabaseKeepsItsMin()
     {
-        // Replace with a real memcg run once the memcg work is merged (see ScenarioMemcg).
-        var r = new ScenarioRunner(EmbeddedScenarios.Load("memcg-protection"));
-        var e = Assert.Throws<ScenarioException>(() => r.Run());
-        Assert.Equal("memcg-protection.json: memcgs: not available in this build", e.Message);
-        Assert.Throws<InvalidOperationException>(() => r.Machine);
+        // memcg-protection: /batch (max 1 GiB, high 896 MiB, swap.max 256 MiB) streams a 4 GiB file and writes a
+        // 768 MiB anon scratch; at 10 s its max drops to 512 MiB, at 15 s it is force-emptied, at 16 s max is "max"
+        // again. /workload/db has memory.min 768 MiB and low 1 GiB.
+        using var r = new ScenarioRunner(EmbeddedScenarios.Load("memcg-protection"));
+        ulong batchAt12 = 0;
+        r.Run((m, done) =>
+        {
+            if (m.Jiffies >= 12 * 250 && batchAt12 == 0)
+                batchAt12 = m.MemCgroupMemoryCurrent("/batch");
+        }, intervalJiffies: 25);
+        Machine m = r.Machine;
+        Assert.Equal(3, r.EventsFired);
+        long E(string path, MemcgEventItem e) => m.MemCgroupEvent(path, e);
+        // memory.high (896 MiB) kept the group below max by reclaiming it: high events, pages stolen in the group.
+        Assert.True(E("/batch", MemcgEventItem.High) > 0, "/batch never went over memory.high");
+        var stat = new System.IO.StringWriter();
+        m.WriteMemoryStat("/batch", stat);
+        long pgsteal = long.Parse(stat.ToString().Split('\n').Single(l => l.StartsWith("pgsteal ", StringComparison.Ordinal))[8..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(pgsteal > 0, "nothing reclaimed in /batch");
+        // 768 MiB of anon cannot fit 512 MiB + 256 MiB of swap.max: memory_max_write's OOM kills the backup job, inside
+        // the group only.
+        Assert.Equal(1, E("/batch", MemcgEventItem.OomKill));
+        Assert.True(r.ProcessResults.Single(p => p.Name == "backup").OomKilled);
+        Assert.Equal(0, E("/workload", MemcgEventItem.OomKill));
+        Assert.True(batchAt12 <= 512UL << 20, $"/batch at 12 s: {batchAt12}");
+        Assert.True(m.MemCgroupSwapCurrent("/batch") <= 256UL << 20);
+        Assert.Equal("max", m.MemCgroupReadKnob("/batch", MemcgKnob.Max)); // the 16 s set_limit
+        // The database keeps at least its memory.min.
+        Assert.True(m.MemCgroupMemoryCurrent("/workload/db") >= 768UL << 20, $"/workload/db: {m.MemCgroupMemoryCurrent("/workload/db")}");
     }
 
     private const string Quiet = """
