@@ -7,7 +7,7 @@ using ReclaimFast.Workload.Traces;
 namespace ReclaimFast.Bench;
 
 /// <summary>
-/// <c>replay --policy lru</c> throughput on the real CloudPhysics w106 block trace (5,292,456 refs, see
+/// <c>replay --policy lru</c> and <c>--policy linux</c> throughput on the real CloudPhysics w106 block trace (5,292,456 refs, see
 /// shared/traces/README.md) at 64K pages (256 MiB). The trace is decoded into memory once, so this
 /// measures the LRU simulator, not gzip. One operation = one page reference (OperationsPerInvoke), so
 /// requests/s = 1e9 / Mean[ns]. Baseline: a plain loop summing the same in-memory block ids, the floor
@@ -24,6 +24,7 @@ public class ReplayBenchmarks
 
     private TraceRecord[] _trace = [];
     private LruCacheSimulator _sim = null!;
+    private LinuxReplay _linux = null!;
 
     /// <summary>The trace (w106 = ../shared/traces/cloudphysics-w106.u32le.gz), when present.</summary>
     [ParamsSource(nameof(Traces))]
@@ -56,7 +57,12 @@ public class ReplayBenchmarks
         _trace = [.. records];
         _sim = new LruCacheSimulator(CapacityPages);
         _sim.Access(_trace); // grow the arrays to full size once
+        _linux = new LinuxReplay(CapacityPages);
+        _linux.Access(_trace); // the id map, the file and every pool at full size; the cache warm
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _linux?.Dispose();
 
     [Benchmark(Baseline = true, OperationsPerInvoke = W106Refs)]
     public ulong SumBlockIds()
@@ -74,6 +80,19 @@ public class ReplayBenchmarks
         _sim.Clear();
         _sim.Access(_trace);
         return _sim.Misses;
+    }
+
+    /// <summary>
+    /// <c>--policy linux</c>: the same references as read(2) of one task in a cgroup with memory.max = 64K pages
+    /// (page-cache lookups, mark_page_accessed, misses charged and reclaimed through shrink_page_list). Each
+    /// invocation replays the whole trace again on the warm machine.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = W106Refs)]
+    public long LinuxReplay64KPages()
+    {
+        long before = _linux.Misses;
+        _linux.Access(_trace);
+        return _linux.Misses - before;
     }
 
     private static string? FindTrace(string file)

@@ -88,24 +88,38 @@ public static class ReplayCommand
         if (!linux && !string.Equals(args.Policy, "lru", StringComparison.OrdinalIgnoreCase))
             throw new FormatException($"--policy: unknown policy '{args.Policy}' (expected linux|lru)");
         long capacity = CapacityPages(args.Memory, args.Pages);
-        if (linux)
-            throw new FormatException("--policy linux needs the machine; not yet available");
-
-        var sim = new LruCacheSimulator(capacity);
         var buffer = new TraceRecord[BatchRecords];
-        long recordsRead;
+        long recordsRead, requests, hits, misses;
+        double missRatio;
+        string? vmstat = null;
         long start = Stopwatch.GetTimestamp();
-        using (TraceReader reader = TraceReader.Open(args.Trace, format))
+        if (linux)
         {
-            sim.Replay(reader, buffer);
-            recordsRead = reader.RecordsRead;
+            using var replay = new LinuxReplay(capacity);
+            using (TraceReader reader = TraceReader.Open(args.Trace, format))
+            {
+                replay.Replay(reader, buffer);
+                recordsRead = reader.RecordsRead;
+            }
+            (requests, hits, misses, missRatio) = (replay.Requests, replay.Hits, replay.Misses, replay.MissRatio);
+            vmstat = ReclaimFast.Diagnostics.ProcVmstat.Read(replay.Machine);
+        }
+        else
+        {
+            var sim = new LruCacheSimulator(capacity);
+            using (TraceReader reader = TraceReader.Open(args.Trace, format))
+            {
+                sim.Replay(reader, buffer);
+                recordsRead = reader.RecordsRead;
+            }
+            (requests, hits, misses, missRatio) = (sim.Requests, sim.Hits, sim.Misses, sim.MissRatio);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        double rate = seconds > 0 ? sim.Requests / seconds : 0;
+        double rate = seconds > 0 ? requests / seconds : 0;
 
-        var result = new ReplayResult(args.Trace, TraceFormats.Name(format), "lru", capacity, recordsRead,
-            sim.Requests, sim.Hits, sim.Misses, sim.MissRatio, seconds, rate);
-        output.WriteLine(args.Json ? ToJson(result) : ToText(result));
+        var result = new ReplayResult(args.Trace, TraceFormats.Name(format), linux ? "linux" : "lru", capacity, recordsRead,
+            requests, hits, misses, missRatio, seconds, rate);
+        output.WriteLine(args.Json ? ToJson(result, vmstat) : ToText(result));
         return 0;
     }
 
@@ -151,7 +165,7 @@ public static class ReplayCommand
         return sb.ToString();
     }
 
-    private static string ToJson(ReplayResult r)
+    private static string ToJson(ReplayResult r, string? vmstat)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer))
@@ -168,6 +182,17 @@ public static class ReplayCommand
             w.WriteNumber("missRatio", r.MissRatio);
             w.WriteNumber("elapsedSeconds", r.ElapsedSeconds);
             w.WriteNumber("requestsPerSecond", r.RequestsPerSecond);
+            if (vmstat is not null)
+            {
+                // linux mode: the emulated machine's counters, under their /proc/vmstat names.
+                w.WriteStartObject("vmstat");
+                foreach (string line in vmstat.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    int sp = line.IndexOf(' ', StringComparison.Ordinal);
+                    w.WriteNumber(line[..sp], long.Parse(line.AsSpan(sp + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
+                }
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

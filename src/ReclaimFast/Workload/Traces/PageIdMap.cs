@@ -47,6 +47,18 @@ public sealed class PageIdMap
         }
     }
 
+    /// <summary>Hints the CPU to fetch <paramref name="page"/>'s home slot (the table is far larger than the caches).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Prefetch(ulong page)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            Entry[] table = _table;
+            int i = (int)((page * GoldenRatio) >> _shift);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), i)));
+        }
+    }
+
     private uint Add(ref Entry slot, ulong page)
     {
         if (_count == uint.MaxValue - 1)
