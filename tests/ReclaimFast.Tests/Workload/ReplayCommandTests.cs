@@ -70,13 +70,22 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     [Fact]
-    public void PolicyLinux_IsNotYetAvailable()
+    public void PolicyLinux_Json_CompulsoryMissesOnly_WhenEverythingFits_AndCountsTheMachine()
     {
+        // 5 distinct pages in 8 pages of cgroup: only the 5 first references miss.
         string trace = WriteTrace("ref.trace", Reference);
-        var (code, output, error) = Run(trace, "--format", "lirs", "--pages", "3", "--policy", "linux");
-        Assert.Equal(2, code);
-        Assert.Equal("", output);
-        Assert.Equal("reclaimfast replay: --policy linux needs the machine; not yet available" + Environment.NewLine, error);
+        var (code, output, error) = Run(trace, "--format", "lirs", "--pages", "8", "--policy", "linux", "--json");
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        JsonElement r = doc.RootElement;
+        Assert.Equal("linux", r.GetProperty("policy").GetString());
+        Assert.Equal(12, r.GetProperty("requests").GetInt64());
+        Assert.Equal(5, r.GetProperty("misses").GetInt64());
+        JsonElement v = r.GetProperty("vmstat");
+        Assert.Equal(0, v.GetProperty("pgscan_kswapd").GetInt64());
+        Assert.Equal(0, v.GetProperty("pgscan_direct").GetInt64());
+        Assert.True(v.GetProperty("pgfault").GetInt64() >= 0);
     }
 
     [Fact]
