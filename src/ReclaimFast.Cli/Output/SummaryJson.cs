@@ -101,20 +101,21 @@ internal static class SummaryJson
             w.WriteNumber("memory.swap.current", m.MemCgroupSwapCurrent(path));
             foreach ((string file, MemcgKnob knob) in Knobs)
                 w.WriteString(file, m.MemCgroupReadKnob(path, knob));
-            w.WriteStartObject("memory.events");
-            var events = new StringWriter();
-            m.WriteMemoryEvents(path, events);
-            foreach ((string name, string value) in Lines(events.ToString(), ' '))
-                w.WriteNumber(name, ulong.Parse(value, CultureInfo.InvariantCulture));
-            w.WriteEndObject();
-            w.WriteStartObject("memory.stat");
-            var stat = new StringWriter();
-            m.WriteMemoryStat(path, stat);
-            foreach ((string name, string value) in Lines(stat.ToString(), ' '))
-                w.WriteNumber(name, ulong.Parse(value, CultureInfo.InvariantCulture));
-            w.WriteEndObject();
+            WriteKeyedFile(w, "memory.events", writer => m.WriteMemoryEvents(path, writer));
+            WriteKeyedFile(w, "memory.stat", writer => m.WriteMemoryStat(path, writer));
             w.WriteEndObject();
         }
+        w.WriteEndObject();
+    }
+
+    /// <summary>A flat-keyed cgroup file ("name value" lines) as an object named <paramref name="file"/>.</summary>
+    private static void WriteKeyedFile(Utf8JsonWriter w, string file, Action<TextWriter> write)
+    {
+        var text = new StringWriter();
+        write(text);
+        w.WriteStartObject(file);
+        foreach ((string name, string value) in Lines(text.ToString(), ' '))
+            w.WriteNumber(name, ulong.Parse(value, CultureInfo.InvariantCulture));
         w.WriteEndObject();
     }
 

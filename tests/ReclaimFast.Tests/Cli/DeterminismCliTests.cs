@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ReclaimFast.Cli;
 using Xunit;
 
 namespace ReclaimFast.Tests.Cli;
@@ -17,13 +16,7 @@ public sealed class DeterminismCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => CliRunner.InProcess(args);
 
     // 128 MiB, a limited cgroup reading a file at random, an anon writer and swap: memcg and global reclaim both run.
     private const string Scenario = """

@@ -1,9 +1,7 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using ReclaimFast.Cli.Commands;
 using ReclaimFast.Cli.Output;
 using Xunit;
 
@@ -19,19 +17,7 @@ public sealed class MainJobEndToEndTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        string dll = typeof(RunCommand).Assembly.Location;
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (string a in args)
-            psi.ArgumentList.Add(a);
-        using Process p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr.Result);
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => CliRunner.BuiltCommand(args);
 
     [Fact]
     public void DefaultScenario_Json_HasEveryReclaimPath_AndOutWritesEveryReport()

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using ReclaimFast.Cli;
 using ReclaimFast.Workload.Scenario;
 using Xunit;
 
@@ -16,13 +15,7 @@ public sealed class ScenarioCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => CliRunner.InProcess(args);
 
     // A valid base the cases below break one field of.
     private const string Good = """
