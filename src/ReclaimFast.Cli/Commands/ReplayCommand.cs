@@ -96,6 +96,7 @@ public static class ReplayCommand
         if (linux)
         {
             using var replay = new LinuxReplay(capacity);
+            ReclaimFast.Diagnostics.ReclaimFastEventSource.Attach(replay.Machine); // dotnet-counters shows this machine
             using (TraceReader reader = TraceReader.Open(args.Trace, format))
             {
                 replay.Replay(reader, buffer);

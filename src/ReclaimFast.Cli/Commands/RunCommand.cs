@@ -98,7 +98,11 @@ internal static class RunCommand
         {
             runner = Execute(scenario, options, (m, done) =>
             {
-                timeline ??= new TimelineRecorder(m, interval);
+                if (timeline is null)
+                {
+                    ReclaimFastEventSource.Attach(m); // dotnet-counters shows this machine
+                    timeline = new TimelineRecorder(m, interval);
+                }
                 timeline.SampleIfDue(m);
                 bar.Report(done);
             }, interval);

@@ -82,6 +82,7 @@ internal static class StressCommand
         var wall = Stopwatch.StartNew(); // host time, reported under "run" only
         using var stress = new StressWorkload(bytes, args.Seed);
         Machine m = stress.Machine;
+        ReclaimFastEventSource.Attach(m); // dotnet-counters shows this machine
         var timeline = new TimelineRecorder(m);
         using (var bar = new ProgressReporter($"stress {args.Memory}", progress ? null : false))
         {
