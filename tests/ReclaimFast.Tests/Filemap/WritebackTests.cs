@@ -192,4 +192,35 @@ public unsafe class WritebackTests
         m.CompletePendingIo();
         Assert.Equal(f->FInode->Token[0], f->FInode->DiskToken[0]);
     }
+
+    [Fact]
+    public void CgroupWritebackDomain_KeepsALimitedWriterCleanEnough_NoMemcgOom()
+    {
+        // A writer in a 32 MiB cgroup dirties 256 MiB of a shared file mapping on a 512 MiB machine. The global
+        // thresholds (10 %/20 % of ~480 MiB) alone would let the whole cgroup fill with dirty pages, which its own
+        // reclaim cannot write (only kswapd writes file pages) — a memcg OOM. The cgroup's writeback domain (mdtc:
+        // 20 % of its file pages + headroom) throttles the writer and starts the flusher instead.
+        const string json = """
+            {
+              "name": "memcg-writer", "duration": "10s",
+              "machine": { "nodes": [ { "zones": { "dma": "16MiB", "dma32": "496MiB" } } ] },
+              "memcgs": [ { "path": "/w", "max": "32MiB" } ],
+              "files": [ { "name": "f", "size": "256MiB" } ],
+              "processes": [
+                { "name": "writer", "memcg": "/w", "vmas": [ { "name": "m", "kind": "shared_file", "size": "256MiB", "file": "f" } ],
+                  "phases": [ { "start": 0, "end": "10s", "pattern": "sequential", "vma": "m", "op": "write", "rate": 20000 } ] }
+              ]
+            }
+            """;
+        using var r = new ReclaimFast.Workload.Scenario.ScenarioRunner(ReclaimFast.Workload.Scenario.ScenarioParser.Parse(json, "w.json"));
+        long maxDirty = 0;
+        r.Run((m, done) => maxDirty = System.Math.Max(maxDirty, m.GlobalNodePageState(NodeStatItem.NrFileDirty)), intervalJiffies: 5);
+        Machine m = r.Machine;
+        Assert.Equal(0, m.MemCgroupEvent("/w", ReclaimFast.Mm.Memcontrol.MemcgEventItem.OomKill));
+        Assert.Equal(65536, r.ProcessResults[0].Writes);
+        Assert.True(m.DirtyThrottlePauses > 0);
+        Assert.True(m.FlusherPagesWritten > 0);
+        // 20 % of the cgroup's 8192 pages is ~1638: dirty pages stay within the domain's limit plus one poll interval.
+        Assert.True(maxDirty < 2048, $"dirty pages peaked at {maxDirty}");
+    }
 }

@@ -315,7 +315,7 @@ public sealed unsafe partial class Machine
     {
         if (!TestClearPageDirty(page))
             return;
-        ModNodePageState(PagePgdat(page), NodeStatItem.NrFileDirty, -1);
+        ModLruvecPageState(page, NodeStatItem.NrFileDirty, -1);
         ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, -1);
     }
 

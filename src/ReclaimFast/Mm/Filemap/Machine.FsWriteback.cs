@@ -198,11 +198,28 @@ public sealed unsafe partial class Machine
         return Math.Max(0L, GlobalNrReclaimable()) + inodes;
     }
 
-    /// <summary><c>wb_over_bg_thresh</c> with one writeback: global reclaimable dirty pages above the background threshold.</summary>
+    /// <summary>
+    /// <c>wb_over_bg_thresh</c>: global reclaimable dirty pages above the background threshold, or (cgroup writeback) some
+    /// cgroup's dirty pages above its domain's. Simplification: one writeback serves every cgroup, so it goes on while
+    /// any of them is over.
+    /// </summary>
     internal bool WbOverBgThresh()
     {
-        GlobalDirtyLimits(out ulong bg, out _);
-        return (ulong)Math.Max(0L, GlobalNrReclaimable()) > bg;
+        ulong avail = GlobalDirtyableMemory();
+        DomainDirtyLimits(avail, out ulong bg, out _);
+        long reclaimable = GlobalNrReclaimable();
+        if ((ulong)Math.Max(0L, reclaimable) > bg)
+            return true;
+        if (_rootMemCgroup == null || reclaimable <= 0)
+            return false;
+        ulong dirty = (ulong)reclaimable;
+        for (Mm.Memcontrol.MemCgroup* pos = CssNextDescendantPre(_rootMemCgroup, _rootMemCgroup); pos != null;
+             pos = CssNextDescendantPre(pos, _rootMemCgroup))
+        {
+            if (MemcgDirtyLimits(pos, avail, dirty, withWriteback: false, out ulong mBg, out _) > mBg)
+                return true;
+        }
+        return false;
     }
 
     /// <summary>

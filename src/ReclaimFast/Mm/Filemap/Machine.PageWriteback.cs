@@ -52,12 +52,17 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// <c>global_dirty_limits</c> → <c>domain_dirty_limits</c> with vm_dirty_bytes = dirty_background_bytes = 0 and a
-    /// non-RT task: thresholds in pages from the ratios, in per-PAGE_SIZE units for precision as the kernel does.
+    /// <c>global_dirty_limits</c> → <c>domain_dirty_limits</c> over <c>global_dirtyable_memory</c>.
     /// </summary>
-    internal void GlobalDirtyLimits(out ulong background, out ulong dirty)
+    internal void GlobalDirtyLimits(out ulong background, out ulong dirty) =>
+        DomainDirtyLimits(GlobalDirtyableMemory(), out background, out dirty);
+
+    /// <summary>
+    /// <c>domain_dirty_limits</c> with vm_dirty_bytes = dirty_background_bytes = 0 and a non-RT task: thresholds in
+    /// pages from the ratios of <paramref name="available"/>, in per-PAGE_SIZE units for precision as the kernel does.
+    /// </summary>
+    internal static void DomainDirtyLimits(ulong available, out ulong background, out ulong dirty)
     {
-        ulong available = GlobalDirtyableMemory();
         ulong ratio = (ulong)VmDirtyRatio * Pfn.PageSize / 100;
         ulong bgRatio = (ulong)DirtyBackgroundRatio * Pfn.PageSize / 100;
         ulong thresh = ratio * available / Pfn.PageSize;
@@ -66,6 +71,52 @@ public sealed unsafe partial class Machine
             bgThresh = thresh / 2;
         background = bgThresh;
         dirty = thresh;
+    }
+
+    /// <summary>
+    /// <c>mem_cgroup_wb_stats</c> + <c>mdtc_calc_avail</c> + <c>domain_dirty_limits</c>: the cgroup writeback domain of
+    /// <paramref name="memcg"/> (cgroup v2). Dirty and writeback pages of its subtree; available = its file LRU pages
+    /// plus the smaller of its headroom (min(max, high) − usage, tightest up the hierarchy) and the clean memory
+    /// outside it. Returns the domain's dirty pages, with its writeback pages when <paramref name="withWriteback"/>
+    /// (balance_dirty_pages counts both, wb_over_bg_thresh only the dirty ones).
+    /// </summary>
+    internal ulong MemcgDirtyLimits(Mm.Memcontrol.MemCgroup* memcg, ulong globalAvail, ulong globalDirty, bool withWriteback,
+        out ulong background, out ulong thresh)
+    {
+        long dirty = 0, writeback = 0, filepages = 0;
+        for (Mm.Memcontrol.MemCgroup* pos = memcg; pos != null; pos = CssNextDescendantPre(pos, memcg))
+        {
+            for (int nid = 0; nid < _nrNodes; nid++)
+            {
+                Lruvec* lruvec = &Mm.Memcontrol.MemCgroup.NodeInfo(pos, nid)->Lruvec;
+                dirty += lruvec->StatLocal[(int)NodeStatItem.NrFileDirty];
+                writeback += lruvec->StatLocal[(int)NodeStatItem.NrWriteback];
+                filepages += lruvec->StatLocal[(int)NodeStatItem.NrInactiveFile] + lruvec->StatLocal[(int)NodeStatItem.NrActiveFile];
+            }
+        }
+        ulong headroom = ulong.MaxValue;
+        for (Mm.Memcontrol.MemCgroup* m = memcg; m->Parent != null; m = m->Parent)
+        {
+            ulong ceiling = (ulong)Math.Min(m->Memory.Max, m->High);
+            ulong used = (ulong)Math.Max(0L, m->Memory.Usage);
+            headroom = Math.Min(headroom, ceiling - Math.Min(ceiling, used));
+        }
+        ulong mDirty = (ulong)Math.Max(0L, withWriteback ? dirty + writeback : dirty);
+        ulong files = (ulong)Math.Max(0L, filepages);
+        ulong clean = files - Math.Min(files, mDirty);
+        ulong globalClean = globalAvail - Math.Min(globalAvail, globalDirty);
+        ulong otherClean = globalClean - Math.Min(globalClean, clean);
+        DomainDirtyLimits(files + Math.Min(headroom, otherClean), out background, out thresh);
+        return mDirty;
+    }
+
+    /// <summary>The current task's memcg when it is not the root (its cgroup writeback domain applies), else null.</summary>
+    private Mm.Memcontrol.MemCgroup* CurrentDirtyDomainMemcg()
+    {
+        if (_rootMemCgroup == null)
+            return null;
+        Mm.Memcontrol.MemCgroup* memcg = GetMemCgroupFromMm(null);
+        return MemCgroupIsRoot(memcg) ? null : memcg;
     }
 
     /// <summary>NR_FILE_DIRTY + NR_UNSTABLE_NFS: what writeback can still start on.</summary>
@@ -134,31 +185,41 @@ public sealed unsafe partial class Machine
         thresh > dirty ? 1L << (BitOperations.Log2(thresh - dirty) >> 1) : 1;
 
     /// <summary>
-    /// <c>balance_dirty_pages</c> for the global domain: below the freerun ceiling the writer goes on (and sets its next
-    /// poll interval); above it background writeback is started and the writer sleeps. Background writeback also starts
+    /// <c>balance_dirty_pages</c> over the global domain and, for a task in a cgroup, its cgroup writeback domain
+    /// (<c>mdtc</c>): below both freerun ceilings the writer goes on (and sets its next poll interval, the smaller of the
+    /// two); above either, background writeback is started and the writer sleeps. Background writeback also starts
     /// when reclaimable dirty pages exceed the background threshold (unless writeback is already running or
-    /// laptop_mode is on). Simplifications: no per-memcg (cgroup writeback) domain, and the pause is linear in how far
-    /// the dirty count is between the freerun ceiling and the limit (up to MAX_PAUSE), instead of the bandwidth
-    /// estimator's pos_ratio; the sleep is the writer's (added to the step's wait, as a read's latency is).
+    /// laptop_mode is on). Simplifications: one flusher for all domains; the pause is linear in how far the dirty
+    /// count is between the freerun ceiling and the limit of the more loaded domain (up to MAX_PAUSE), instead of the
+    /// bandwidth estimator's pos_ratio; the sleep is the writer's (added to the step's wait, as a read's latency is).
     /// </summary>
     private void BalanceDirtyPages()
     {
         long nrReclaimable = GlobalNrReclaimable();
         ulong dirty = (ulong)Math.Max(0L, nrReclaimable + GlobalNodePageState(NodeStatItem.NrWriteback));
-        GlobalDirtyLimits(out ulong bgThresh, out ulong thresh);
+        ulong avail = GlobalDirtyableMemory();
+        DomainDirtyLimits(avail, out ulong bgThresh, out ulong thresh);
         ulong freerun = DirtyFreerunCeiling(thresh, bgThresh);
-        _bdpNrDirtied = 0;
-        if (dirty <= freerun)
+        Mm.Memcontrol.MemCgroup* memcg = CurrentDirtyDomainMemcg();
+        ulong mDirty = 0, mBgThresh = 0, mThresh = 0, mFreerun = 0;
+        if (memcg != null)
         {
-            _bdpNrDirtiedPause = DirtyPollInterval(dirty, thresh);
+            mDirty = MemcgDirtyLimits(memcg, avail, dirty, withWriteback: true, out mBgThresh, out mThresh);
+            mFreerun = DirtyFreerunCeiling(mThresh, mBgThresh);
+        }
+        _bdpNrDirtied = 0;
+        if (dirty <= freerun && (memcg == null || mDirty <= mFreerun))
+        {
+            long interval = DirtyPollInterval(dirty, thresh);
+            if (memcg != null)
+                interval = Math.Min(interval, DirtyPollInterval(mDirty, mThresh));
+            _bdpNrDirtiedPause = interval;
         }
         else
         {
             if (!WritebackInProgress())
                 WbStartBackgroundWriteback();
-            ulong over = Math.Min(dirty, thresh) - freerun;
-            ulong span = Math.Max(1UL, thresh - freerun);
-            long pause = Math.Max(1L, (long)((ulong)MaxPauseJiffies * over / span));
+            long pause = Math.Max(PauseFor(dirty, freerun, thresh), memcg != null ? PauseFor(mDirty, mFreerun, mThresh) : 0);
             _bdpPauses++;
             _bdpPausedJiffies += pause;
             IoJiffiesPending += pause;
@@ -166,8 +227,18 @@ public sealed unsafe partial class Machine
         }
         if (WritebackInProgress() || _laptopMode)
             return;
-        if ((ulong)Math.Max(0L, nrReclaimable) > bgThresh)
+        if ((ulong)Math.Max(0L, nrReclaimable) > bgThresh || (memcg != null && mDirty > mBgThresh))
             WbStartBackgroundWriteback();
+    }
+
+    /// <summary>The writer's pause for one domain: 0 at or below its freerun ceiling, up to MAX_PAUSE at its limit.</summary>
+    private long PauseFor(ulong dirty, ulong freerun, ulong thresh)
+    {
+        if (dirty <= freerun)
+            return 0;
+        ulong over = Math.Min(dirty, thresh) - freerun;
+        ulong span = Math.Max(1UL, thresh - freerun);
+        return Math.Max(1L, (long)((ulong)MaxPauseJiffies * over / span));
     }
 
     /// <summary>

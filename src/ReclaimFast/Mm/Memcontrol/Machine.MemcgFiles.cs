@@ -15,7 +15,7 @@ public sealed unsafe partial class Machine
     /// <summary>
     /// Writes memory.stat as v5.4's <c>memory_stat_show</c> does: the same lines in the same order, sizes in bytes,
     /// events as counts, every value hierarchical (the group and its descendants, <c>accumulate_memcg_tree</c>).
-    /// Lines the emulator does not model (kernel_stack, sock, file_dirty, file_writeback, the THP ones) print 0.
+    /// Lines the emulator does not model (kernel_stack, sock, the THP ones) print 0.
     /// The root has no memory.stat in cgroup v2 (CFTYPE_NOT_ON_ROOT).
     /// </summary>
     public void WriteMemoryStat(string path, TextWriter w)
@@ -54,8 +54,8 @@ public sealed unsafe partial class Machine
         Line(w, "sock", 0);
         Line(w, "shmem", stat[(int)MemcgStatItem.Shmem] * (long)ps);
         Line(w, "file_mapped", stat[(int)MemcgStatItem.FileMapped] * (long)ps);
-        Line(w, "file_dirty", 0);
-        Line(w, "file_writeback", 0);
+        Line(w, "file_dirty", node[(int)NodeStatItem.NrFileDirty] * (long)ps);
+        Line(w, "file_writeback", node[(int)NodeStatItem.NrWriteback] * (long)ps);
         Line(w, "anon_thp", stat[(int)MemcgStatItem.RssHuge] * (long)ps);
         for (int i = 0; i < Lru.NrLruLists; i++)
             Line(w, s_memcgLruNames[i], node[(int)NodeStatItem.NrInactiveAnon + i] * (long)ps);

@@ -203,6 +203,7 @@ public sealed unsafe partial class Machine
         SetPageDirtyMapping(page); // filemap_page_mkwrite
         AllocSetPte(vma, address, pte, page, write: true);
         ClearPageLocked(page);
+        BalanceDirtyPagesRatelimited(); // fault_dirty_shared_page
         return ret;
     }
 
@@ -264,6 +265,7 @@ public sealed unsafe partial class Machine
             SetPageDirtyMapping(page);
             WpPageReuse(vma, pte, orig);
             PutPage(page);
+            BalanceDirtyPagesRatelimited(); // fault_dirty_shared_page
             return VmFault.Write;
         }
         GetPage(page);

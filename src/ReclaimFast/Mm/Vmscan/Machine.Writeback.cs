@@ -69,6 +69,14 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
+    /// <c>__mod_lruvec_page_state</c>: the node counter and, for a charged page, its memcg's copy (cgroup writeback
+    /// reads NR_FILE_DIRTY and NR_WRITEBACK per memcg).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ModLruvecPageState(Page* page, NodeStatItem idx, long delta) =>
+        ModLruvecState(MemCgroupPageLruvec(page, PagePgdat(page)), idx, delta);
+
+    /// <summary>
     /// <c>account_page_dirtied</c> via <c>__set_page_dirty_nobuffers</c>: a page-cache page becomes dirty
     /// (NR_FILE_DIRTY, NR_ZONE_WRITE_PENDING, NR_DIRTIED). Returns true if it was clean.
     /// </summary>
@@ -76,7 +84,7 @@ public sealed unsafe partial class Machine
     {
         if (TestSetPageDirty(page))
             return false;
-        ModNodePageState(PagePgdat(page), NodeStatItem.NrFileDirty, 1);
+        ModLruvecPageState(page, NodeStatItem.NrFileDirty, 1);
         ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, 1);
         ModNodePageState(PagePgdat(page), NodeStatItem.NrDirtied, 1);
         TagPageDirty(page);
@@ -99,7 +107,7 @@ public sealed unsafe partial class Machine
             return false;
         if (accounted)
         {
-            ModNodePageState(PagePgdat(page), NodeStatItem.NrFileDirty, -1);
+            ModLruvecPageState(page, NodeStatItem.NrFileDirty, -1);
             ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, -1);
         }
         return true;
@@ -111,7 +119,7 @@ public sealed unsafe partial class Machine
         if (TestSetPageWriteback(page))
             return;
         TagPageWriteback(page);
-        ModNodePageState(PagePgdat(page), NodeStatItem.NrWriteback, 1);
+        ModLruvecPageState(page, NodeStatItem.NrWriteback, 1);
         ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, 1);
     }
 
@@ -130,7 +138,7 @@ public sealed unsafe partial class Machine
         if (!TestClearPageWriteback(page))
             ThrowNotUnderWriteback(page);
         TagPageWritebackEnd(page);
-        ModNodePageState(PagePgdat(page), NodeStatItem.NrWriteback, -1);
+        ModLruvecPageState(page, NodeStatItem.NrWriteback, -1);
         ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, -1);
         ModNodePageState(PagePgdat(page), NodeStatItem.NrWritten, 1);
     }
