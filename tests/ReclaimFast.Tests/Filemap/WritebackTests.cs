@@ -224,3 +224,23 @@ public unsafe class WritebackTests
         Assert.True(maxDirty < 2048, $"dirty pages peaked at {maxDirty}");
     }
 }
+
+/// <summary>write(2) with balance_dirty_pages and the flusher's background writeback allocates nothing after warm-up.</summary>
+[Collection(ReclaimFast.Tests.Infrastructure.ZeroAllocCollection.Name)]
+public unsafe class WritebackZeroAllocTests
+{
+    [Fact]
+    public void WritesThrottlingAndBackgroundWriteback_AllocateNothing()
+    {
+        using Machine m = Machine.Boot(MachineDescription.Uniform(1, 16384));
+        m.WritebackInline = true;
+        File* f = m.CreateFile(6000);
+        void WriteAll()
+        {
+            for (ulong i = 0; i < 6000; i++)
+                Assert.True(m.FileWritePage(f, i));
+        }
+        ReclaimFast.Tests.Infrastructure.AllocationAssert.ZeroAllocations(WriteAll, WriteAll);
+        Assert.True(m.FlusherPagesWritten > 6000);
+    }
+}
