@@ -15,6 +15,7 @@ internal static class Categories
     public const string VmscanActive = "vmscan-active";
     public const string VmscanAnonSwap = "vmscan-anon-swap";
     public const string Slab = "slab";
+    public const string Writeback = "writeback";
     public const string MemcgCharge = "memcg-charge";
     public const string MemcgReclaim = "memcg-reclaim";
     public const string MemcgShrinkSlab = "memcg-shrink-slab";
