@@ -17,6 +17,7 @@ public sealed unsafe partial class Machine
     /// not on the LRU or unevictable without ISOLATE_UNEVICTABLE; −EBUSY for mapped pages under ISOLATE_UNMAPPED,
     /// writeback/dirty pages under ISOLATE_ASYNC_MIGRATE, or pages being freed (refcount 0).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int __IsolateLruPage(Page* page, uint mode)
     {
         if (!PageLRU(page))
@@ -52,13 +53,11 @@ public sealed unsafe partial class Machine
     {
         ListHead* src = Lruvec.List(lruvec, lru);
         ulong nrTaken = 0;
-        long* nrZoneTaken = stackalloc long[MmZone.MaxNrZones];
-        long* nrSkipped = stackalloc long[MmZone.MaxNrZones];
-        for (int i = 0; i < MmZone.MaxNrZones; i++)
-        {
-            nrZoneTaken[i] = 0;
-            nrSkipped[i] = 0;
-        }
+        // Fixed buffers in locals, not stackalloc: a method with localloc cannot use OSR, so the runtime compiles it
+        // straight to FullOpts without tiering or PGO.
+        PerZoneCounts taken = default, skippedPerZone = default;
+        long* nrZoneTaken = taken.V;
+        long* nrSkipped = skippedPerZone.V;
         ulong skipped = 0;
         ListHead pagesSkipped;
         ListHead.Init(&pagesSkipped);
@@ -68,6 +67,7 @@ public sealed unsafe partial class Machine
         while (scan < nrToScan && !ListHead.Empty(src))
         {
             Page* page = Page.FromLru(src->Prev);     // lru_to_page
+            PrefetchwPrevLruPage(page, src);
             Debug.Assert(PageLRU(page), "isolate_lru_pages: page on an LRU list without PG_lru");
             int nrPages = CompoundNr(page);
             totalScan += (ulong)nrPages;
@@ -117,6 +117,25 @@ public sealed unsafe partial class Machine
                 UpdateLruSize(lruvec, lru, zid, -nrZoneTaken[zid]);
         }
         return nrTaken;
+    }
+
+    /// <summary>
+    /// <c>prefetchw_prev_lru_page(page, base, flags)</c> (mm/vmscan.c, ARCH_HAS_PREFETCHW): start loading the struct page
+    /// the LRU walk takes next (the one before <paramref name="page"/>), unless <paramref name="page"/> is the last.
+    /// A host cache hint only: no emulated state changes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PrefetchwPrevLruPage(Page* page, ListHead* head)
+    {
+        ListHead* prev = page->Lru.Prev;
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && prev != head)
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Page.FromLru(prev));
+    }
+
+    /// <summary>One counter per zone type (isolate_lru_pages' nr_zone_taken[] and nr_skipped[]).</summary>
+    private struct PerZoneCounts
+    {
+        public fixed long V[MmZone.MaxNrZones];
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
