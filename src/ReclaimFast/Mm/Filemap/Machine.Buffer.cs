@@ -109,7 +109,8 @@ public sealed unsafe partial class Machine
         uint gfp = Gfp.NoFs | Gfp.Account;
         if (retry)
             gfp |= Gfp.NoFail;
-        // memalloc_use_memcg(page->mem_cgroup): charging is the memcg issue's.
+        // memalloc_use_memcg(page->mem_cgroup) would charge the buffer_heads to the page's group: slab objects are
+        // not charged to page counters in this emulator (no kmem accounting; see Memory cgroups).
         BufferHead* head = null;
         long offset = Pfn.PageSize;
         while ((offset -= (long)size) >= 0)

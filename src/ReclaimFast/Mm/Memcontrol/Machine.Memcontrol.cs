@@ -71,6 +71,18 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static MemCgroup* ParentMemCgroup(MemCgroup* memcg) => memcg->Parent;
 
+    /// <summary><c>set_memcg_congestion(pgdat, memcg, congested)</c> (vmscan.c): the group's per-node flag; none for the root.</summary>
+    internal static void SetMemcgCongestion(PglistData* pgdat, nint memcg, bool congested)
+    {
+        if (memcg != 0)
+            MemCgroup.NodeInfo((MemCgroup*)memcg, pgdat->NodeId)->Congested = congested;
+    }
+
+    /// <summary><c>pgdat_memcg_congested(pgdat, memcg)</c>: the node is congested, or the reclaim target group is on it.</summary>
+    internal static bool PgdatMemcgCongested(PglistData* pgdat, nint memcg) =>
+        (pgdat->Flags & (1UL << Mm.Vmscan.Vmscan.PgdatCongested)) != 0
+        || (memcg != 0 && MemCgroup.NodeInfo((MemCgroup*)memcg, pgdat->NodeId)->Congested);
+
     /// <summary><c>mem_cgroup_is_descendant(memcg, root)</c>: memcg is root or below it.</summary>
     internal static bool MemCgroupIsDescendant(MemCgroup* memcg, MemCgroup* root)
     {

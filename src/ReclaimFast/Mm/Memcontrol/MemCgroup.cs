@@ -93,6 +93,8 @@ public unsafe struct MemCgroupPerNode
     public long UsageInExcess;
     /// <summary><c>on_tree</c>.</summary>
     public bool OnTree;
+    /// <summary><c>congested</c>: set by shrink_node when this group's reclaim met only congested dirty pages.</summary>
+    public bool Congested;
     /// <summary><c>shrinker_map</c>: bit i set = shrinker id i may have objects of this memcg on this node.</summary>
     public ulong* ShrinkerMap;
     /// <summary>Bits the map holds (<c>memcg_shrinker_map_size</c> · 8).</summary>

@@ -195,6 +195,9 @@ public sealed unsafe partial class Machine
         public int MapCount;
         public int Referenced;
         public ulong VmFlagsSeen;
+        /// <summary>The reclaim's target memcg (null: global reclaim, no filter) and the root group.</summary>
+        public Mm.Memcontrol.MemCgroup* Memcg;
+        public Mm.Memcontrol.MemCgroup* Root;
 
         public bool RmapOne(Machine m, Page* page, VmAreaStruct* vma, ulong address)
         {
@@ -230,18 +233,40 @@ public sealed unsafe partial class Machine
 
         public readonly bool Done(Page* page) => false;
 
-        public readonly bool InvalidVma(VmAreaStruct* vma) => false;
+        /// <summary>
+        /// <c>invalid_page_referenced_vma</c>: in memcg reclaim, mappings whose mm is outside the target's subtree
+        /// (<c>mm_match_cgroup</c> on the mm owner) do not count.
+        /// </summary>
+        public readonly bool InvalidVma(VmAreaStruct* vma)
+        {
+            if (Memcg == null)
+                return false;
+            TaskStruct* owner = vma->VmMm->Owner;
+            var ownerMemcg = owner != null && owner->MemCgroup != 0 ? (Mm.Memcontrol.MemCgroup*)owner->MemCgroup : Root;
+            return !MemCgroupIsDescendant(ownerMemcg, Memcg);
+        }
     }
 
     /// <summary>
     /// <c>page_referenced</c> (named apart from the PG_referenced test <c>PageReferenced</c>): test and clear the young bit of every PTE mapping the page; returns the
     /// number of VMAs that referenced it (one per VMA), with their flags in <paramref name="vmFlags"/>.
-    /// A VM_LOCKED mapping stops the walk and reports VM_LOCKED. Memcg filtering comes with memcg.
+    /// A VM_LOCKED mapping stops the walk and reports VM_LOCKED.
     /// </summary>
-    internal int PageReferencedRmap(Page* page, bool isLocked, out ulong vmFlags)
+    internal int PageReferencedRmap(Page* page, bool isLocked, out ulong vmFlags) => PageReferencedRmap(page, isLocked, 0, out vmFlags);
+
+    /// <summary>
+    /// <c>page_referenced(page, is_locked, memcg, &amp;vm_flags)</c>: as above; with a target <paramref name="memcg"/>
+    /// (memcg reclaim; 0 = global) only mappings of that cgroup's subtree count.
+    /// </summary>
+    internal int PageReferencedRmap(Page* page, bool isLocked, nint memcg, out ulong vmFlags)
     {
         vmFlags = 0;
-        var pra = new PageReferencedArg { MapCount = PageMapcount(page) };
+        var pra = new PageReferencedArg
+        {
+            MapCount = PageMapcount(page),
+            Memcg = memcg != 0 ? (Mm.Memcontrol.MemCgroup*)memcg : null,
+            Root = _rootMemCgroup,
+        };
         if (pra.MapCount == 0)
             return 0;
         if (PageRmapping(page) == null)

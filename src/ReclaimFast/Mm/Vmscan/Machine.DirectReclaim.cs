@@ -158,7 +158,7 @@ public sealed unsafe partial class Machine
                     continue;
                 lastPgdat = z->Zone->ZonePgdat;
                 SnapshotRefaults(sc->TargetMemCgroup, lastPgdat);
-                // set_memcg_congestion(false): the memcg issue's.
+                SetMemcgCongestion(lastPgdat, sc->TargetMemCgroup, false);
             }
 
             if (sc->NrReclaimed != 0)

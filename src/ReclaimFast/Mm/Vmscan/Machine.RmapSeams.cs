@@ -17,7 +17,7 @@ public sealed unsafe partial class Machine
 
     /// <summary>
     /// <c>page_referenced(page, is_locked, memcg, &amp;vm_flags)</c>: the number of VMAs whose PTEs referenced the
-    /// page (young bits test-and-cleared). Unmapped pages: 0 without a walk. The memcg filter is the memcg issue's.
+    /// page (young bits test-and-cleared), in memcg reclaim only the target cgroup's mappings. Unmapped pages: 0 without a walk.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int PageReferencedSeam(Page* page, bool isLocked, nint memcg, out ulong vmFlags)
@@ -27,7 +27,7 @@ public sealed unsafe partial class Machine
             vmFlags = 0;
             return 0;
         }
-        return PageReferencedRmap(page, isLocked, out vmFlags);
+        return PageReferencedRmap(page, isLocked, memcg, out vmFlags);
     }
 
     /// <summary><c>try_to_unmap(page, flags)</c>: true when no mapping is left.</summary>

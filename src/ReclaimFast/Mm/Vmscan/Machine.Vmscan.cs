@@ -433,8 +433,11 @@ public sealed unsafe partial class Machine
                 }
             }
 
-            // Legacy-memcg congestion marking (set_memcg_congestion) is the memcg issue's.
-            if (!sc->HibernationMode && !_currentIsKswapd && (pgdat->Flags & (1UL << Vmscan.PgdatCongested)) != 0)
+            // cgroup-v2 memcg reclaim marks its target congested when every dirty page it met was congested
+            // (set_memcg_congestion), and stalls like global reclaim does (pgdat_memcg_congested).
+            if (!sc->GlobalReclaim && sc->Nr.Dirty != 0 && sc->Nr.Dirty == sc->Nr.Congested)
+                SetMemcgCongestion(pgdat, sc->TargetMemCgroup, true);
+            if (!sc->HibernationMode && !_currentIsKswapd && PgdatMemcgCongested(pgdat, sc->TargetMemCgroup))
                 _waitIffCongested++;        // wait_iff_congested(BLK_RW_ASYNC, HZ/10): counted only
         }
         while (ShouldContinueReclaim(pgdat, sc->NrReclaimed - nrReclaimed, sc));

@@ -107,8 +107,8 @@ public sealed unsafe partial class Machine
                     stat->NrImmediate++;             // case 1
                     goto ActivateLocked;
                 }
-                // Case 2 (sane_reclaim: global or cgroup-v2 reclaim, the only kinds emulated so far). Case 3, legacy
-                // memcg waiting on writeback, arrives with the memcg issue.
+                // Case 2 (sane_reclaim: global or cgroup-v2 reclaim). Case 3, a cgroup-v1 memcg waiting on writeback,
+                // cannot happen: the emulated memory controller is cgroup v2.
                 SetPageReclaim(page);
                 stat->NrWriteback++;
                 goto ActivateLocked;

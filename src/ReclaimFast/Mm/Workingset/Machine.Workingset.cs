@@ -207,7 +207,8 @@ public sealed unsafe partial class Machine
 
     /// <summary>
     /// <c>count_shadow_nodes</c> for node <paramref name="nid"/>: shadow-only xarray nodes beyond
-    /// <c>node_present_pages / 8</c> (the memcg variant counts the lruvec's LRU + slab pages: the memcg issue's).
+    /// <c>node_present_pages / 8</c>. Simplified: memcg shrink_slab counts against the node too (v5.4's memcg variant
+    /// counts the lruvec's LRU + slab pages), since all shadow nodes sit on one list.
     /// Simplification: xarray nodes live in host memory, so all of them are charged to node 0's list.
     /// </summary>
     internal ulong CountShadowNodes(int nid)
