@@ -90,20 +90,25 @@ public unsafe class VmscanBenchmarks
         }
     }
 
-    private ulong ShrinkInactiveFile()
+    private ulong ShrinkInactiveFile() => ShrinkInactiveFile(_m, _mapping, N);
+
+    /// <summary>
+    /// Reclaims <paramref name="n"/> clean page-cache pages of node 0 with shrink_inactive_list in 32-page batches, then
+    /// truncates the file's shadows so the next invocation's reads are not refaults.
+    /// </summary>
+    internal static ulong ShrinkInactiveFile(Machine m, Mm.Filemap.AddressSpace* mapping, int n)
     {
         ScanControl sc = default;
         sc.GfpMask = Gfp.HighUserMovable;
         sc.ReclaimIdx = (sbyte)Gfp.GfpZone(Gfp.HighUserMovable);
         sc.MayUnmap = true;
         sc.MayWritepage = true;
-        Lruvec* lv = &_m.NodeData(0)->Lruvec;
+        Lruvec* lv = &m.NodeData(0)->Lruvec;
         ulong reclaimed = 0;
-        for (int done = 0; done < N; done += Vmscan.SwapClusterMax)
-            reclaimed += _m.ShrinkInactiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.InactiveFile);
-        // Truncate the file's shadows so the next invocation's reads are not refaults.
-        for (int i = 0; i < N; i++)
-            _m.ClearShadowEntry(_mapping, (ulong)i);
+        for (int done = 0; done < n; done += Vmscan.SwapClusterMax)
+            reclaimed += m.ShrinkInactiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.InactiveFile);
+        for (int i = 0; i < n; i++)
+            m.ClearShadowEntry(mapping, (ulong)i);
         return reclaimed;
     }
 

@@ -2,7 +2,6 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
-using ReclaimFast.Mm.Vmscan;
 using static ReclaimFast.Mm.Types.PageOps;
 
 namespace ReclaimFast.Bench;
@@ -100,17 +99,6 @@ public unsafe class VmscanRandom64GiBBenchmarks
     public ulong FillRandomThenShrinkInactive()
     {
         FillRandom();
-        ScanControl sc = default;
-        sc.GfpMask = Gfp.HighUserMovable;
-        sc.ReclaimIdx = (sbyte)Gfp.GfpZone(Gfp.HighUserMovable);
-        sc.MayUnmap = true;
-        sc.MayWritepage = true;
-        Lruvec* lv = &_m.NodeData(0)->Lruvec;
-        ulong reclaimed = 0;
-        for (int done = 0; done < N; done += Vmscan.SwapClusterMax)
-            reclaimed += _m.ShrinkInactiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.InactiveFile);
-        for (int i = 0; i < N; i++)
-            _m.ClearShadowEntry(_mapping, (ulong)i);
-        return reclaimed;
+        return VmscanBenchmarks.ShrinkInactiveFile(_m, _mapping, N);
     }
 }
