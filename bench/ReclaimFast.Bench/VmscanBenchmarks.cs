@@ -30,13 +30,18 @@ public unsafe class VmscanBenchmarks
         _mapping = _m.CreateFile(N)->FMapping;
         _pages = (Page**)_m.Heap.AllocArray<nint>(N);
         _perm = _m.Heap.AllocArray<int>(N);
-        var rng = new System.Random(42);
-        for (int i = 0; i < N; i++)
-            _perm[i] = i;
-        for (int i = N - 1; i > 0; i--)
+        RandomPermutation(_perm, N, new System.Random(42));
+    }
+
+    /// <summary>A Fisher-Yates permutation of 0..n-1 (the order pages join the LRU in the random cases).</summary>
+    internal static void RandomPermutation(int* perm, int n, System.Random rng)
+    {
+        for (int i = 0; i < n; i++)
+            perm[i] = i;
+        for (int i = n - 1; i > 0; i--)
         {
             int j = rng.Next(i + 1);
-            (_perm[i], _perm[j]) = (_perm[j], _perm[i]);
+            (perm[i], perm[j]) = (perm[j], perm[i]);
         }
     }
 
@@ -69,14 +74,16 @@ public unsafe class VmscanBenchmarks
         _m.LruAddDrain();
     }
 
-    // add_to_page_cache_lru as a read would do it (the reader's reference dropped again).
-    private void AddToCache(Page* page, ulong index, bool active)
+    private void AddToCache(Page* page, ulong index, bool active) => AddToCache(_m, _mapping, page, index, active);
+
+    /// <summary>add_to_page_cache_lru as a read would do it (the reader's reference dropped again).</summary>
+    internal static void AddToCache(Machine m, Mm.Filemap.AddressSpace* mapping, Page* page, ulong index, bool active)
     {
         if (active)
             SetPageActive(page);
-        _m.AddToPageCacheLru(page, _mapping, index);
+        m.AddToPageCacheLru(page, mapping, index);
         ClearPageLocked(page);
-        _m.PutPage(page);
+        m.PutPage(page);
     }
 
     // Truncation: delete from the page cache (no shadow), drop the cache's reference; put_page takes the page off

@@ -2,7 +2,6 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
-using static ReclaimFast.Mm.Types.PageOps;
 
 namespace ReclaimFast.Bench;
 
@@ -54,13 +53,7 @@ public unsafe class VmscanRandom64GiBBenchmarks
             _m.FreePages(all[i], 0);
         _m.DrainAllPcpPages();
 
-        for (int i = 0; i < N; i++)
-            _perm[i] = i;
-        for (int i = N - 1; i > 0; i--)
-        {
-            int j = rng.Next(i + 1);
-            (_perm[i], _perm[j]) = (_perm[j], _perm[i]);
-        }
+        VmscanBenchmarks.RandomPermutation(_perm, N, rng);
     }
 
     [GlobalCleanup]
@@ -71,12 +64,7 @@ public unsafe class VmscanRandom64GiBBenchmarks
         for (int i = 0; i < N; i++)
             _pages[i] = _m.AllocPages(Gfp.HighUserMovable, 0, -1);
         for (int i = 0; i < N; i++)
-        {
-            Page* page = _pages[_perm[i]];
-            _m.AddToPageCacheLru(page, _mapping, (ulong)i);
-            ClearPageLocked(page);
-            _m.PutPage(page);
-        }
+            VmscanBenchmarks.AddToCache(_m, _mapping, _pages[_perm[i]], (ulong)i, active: false);
         _m.LruAddDrain();
     }
 

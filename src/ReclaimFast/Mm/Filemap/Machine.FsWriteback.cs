@@ -177,12 +177,10 @@ public sealed unsafe partial class Machine
             if (nr != 0)
                 wrote += WbWriteback(nr, forKupdate: true, forBackground: false);
         }
-        if (_wbBackgroundRequested || WbOverBgThresh())
-        {
-            _wbBackgroundRequested = false;
-            if (WbOverBgThresh())
-                wrote += WbWriteback(long.MaxValue, forKupdate: false, forBackground: true);
-        }
+        // wb_check_background_flush: a request only wakes the flusher; the threshold decides.
+        _wbBackgroundRequested = false;
+        if (WbOverBgThresh())
+            wrote += WbWriteback(long.MaxValue, forKupdate: false, forBackground: true);
         _wbRunning = false;
         if (WbHasDirtyIo())
             WbWakeupDelayed();
