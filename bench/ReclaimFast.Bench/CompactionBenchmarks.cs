@@ -80,7 +80,7 @@ public unsafe class CompactionBenchmarks
             Zone* zone = PglistData.NodeZone(_m.NodeData(0), z);
             if (!MmZone.PopulatedZone(zone))
                 continue;
-            Machine.__ResetIsolationSuitable(zone);
+            _m.__ResetIsolationSuitable(zone);
             zone->CompactConsidered = 0;
             zone->CompactDeferShift = 0;
             zone->CompactOrderFailed = 0;

@@ -32,6 +32,7 @@ public sealed unsafe partial class Machine : IDisposable
     private long* _vmEvents;         // vm_event_states summed over CPUs
     private byte* _sectionPresent;   // SPARSEMEM present sections, for pfn_valid
     private ulong _nrSections;
+    private ulong* _sectionUsemaps;  // SPARSEMEM: each section's pageblock_flags, section after section
     private bool _disposed;
 
     private Machine(MachineDescription description)

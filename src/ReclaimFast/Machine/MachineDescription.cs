@@ -101,6 +101,17 @@ public sealed record MachineDescription
     /// <summary>vm.lowmem_reserve_ratio, one per zone type (default 256, 256, 32, 0).</summary>
     public IReadOnlyList<int> LowmemReserveRatio { get; init; } = [256, 256, 32, 0];
 
+    /// <summary>
+    /// CONFIG_DEBUG_VM: where order-0 pages get <c>page_expected_state</c> checked. On (debug kernels), when freed to
+    /// and allocated from a pcp list; off (distribution kernels), when the pcp list is refilled from and drained to
+    /// the buddy lists. Default: the AppContext switch <c>ReclaimFast.ConfigDebugVm</c> (the test suite turns it on),
+    /// else off.
+    /// </summary>
+    public bool ConfigDebugVm { get; init; } = AppContext.TryGetSwitch(ConfigDebugVmSwitch, out bool on) && on;
+
+    /// <summary>The AppContext switch that turns <see cref="ConfigDebugVm"/> on by default.</summary>
+    public const string ConfigDebugVmSwitch = "ReclaimFast.ConfigDebugVm";
+
     /// <summary>Highest PFN + 1 over all zones.</summary>
     public ulong MaxPfn
     {

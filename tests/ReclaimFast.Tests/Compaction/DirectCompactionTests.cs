@@ -140,10 +140,10 @@ public unsafe class DirectCompactionTests
         // The runs found nothing to isolate: skip bits were set, and a direct run whose scanners met asks kswapd to
         // flush them (compact_blockskip_flush); reset_isolation_suitable clears them.
         Assert.True(zone->CompactBlockskipFlush);
-        Assert.True(Machine.GetPageblockSkip(zone, zone->ZoneStartPfn));
-        Machine.ResetIsolationSuitable(m.NodeData(0));
+        Assert.True(m.GetPageblockSkip(zone->ZoneStartPfn));
+        m.ResetIsolationSuitable(m.NodeData(0));
         Assert.False(zone->CompactBlockskipFlush);
-        Assert.False(Machine.GetPageblockSkip(zone, zone->ZoneStartPfn));
+        Assert.False(m.GetPageblockSkip(zone->ZoneStartPfn));
 
         // Second try: async finds the zone deferred (considered 1 < 1 << 1: DEFERRED, still a stall and a failure in
         // 5.4.286's __alloc_pages_direct_compact); SYNC_LIGHT sees considered 2 = 1 << 1, runs, fails and defers

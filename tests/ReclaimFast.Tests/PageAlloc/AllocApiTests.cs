@@ -214,6 +214,52 @@ public unsafe class AllocApiTests
         m.CheckInvariants();
     }
 
+    /// <summary>
+    /// CONFIG_DEBUG_VM moves the order-0 checks (v5.4 free_pcp_prepare / bulkfree_pcp_prepare, check_new_pcp /
+    /// check_pcp_refill): on, a page freed with a non-NULL mapping is caught by free_pages_check at the free and a
+    /// corrupted page on a pcp list at its allocation; off, the bad free is caught only when free_pcppages_bulk drains
+    /// it, and the pcp allocation hands the corrupted page out unchecked.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ConfigDebugVm_DecidesWhereOrder0PagesAreChecked(bool debugVm)
+    {
+        // 64K pages: pcp batch 15, high 90, so the freed pages stay on the pcp list until drained.
+        using Machine m = Machine.Boot(OneNode((ZoneType.Normal, 0, 65536)) with { ConfigDebugVm = debugVm });
+        Assert.Equal(debugVm, m.ConfigDebugVm);
+
+        Page* p = m.AllocPage(Gfp.Kernel);
+        p->Mapping = 0x1000; // a stale address_space pointer: no PAGE_MAPPING_ANON/MOVABLE tag to strip
+        if (debugVm)
+        {
+            Assert.Equal("non-NULL mapping", Assert.Throws<BadPageException>(() => m.FreePages(p, 0)).Reason);
+            p->Mapping = 0;
+            p->RefCount = 1;
+            m.FreePages(p, 0);
+        }
+        else
+        {
+            m.FreePages(p, 0);
+            Assert.Equal("non-NULL mapping", Assert.Throws<BadPageException>(() => m.DrainAllPcpPages()).Reason);
+        }
+
+        // A page on the pcp list whose mapcount was overwritten.
+        m.DrainAllPcpPages();
+        Page* q = m.AllocPage(Gfp.Kernel);
+        m.FreePages(q, 0);
+        q->MapCount = 0;
+        if (debugVm)
+        {
+            Assert.Equal("nonzero mapcount", Assert.Throws<BadPageException>(() => m.AllocPage(Gfp.Kernel)).Reason);
+        }
+        else
+        {
+            Assert.True(m.AllocPage(Gfp.Kernel) == q);
+            Assert.Equal(0, q->MapCount);
+        }
+    }
+
     /// <summary>Freeing a page still on an LRU is a bad page (free_pages_check); a double free is refused.</summary>
     [Fact]
     public void BadFrees_AreReported()

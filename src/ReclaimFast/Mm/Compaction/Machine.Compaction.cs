@@ -23,12 +23,10 @@ public sealed unsafe partial class Machine
     private static ulong PageblockEndPfn(ulong pfn) => PageblockStartPfn(pfn) + MmZone.PageblockNrPages;
 
     /// <summary><c>get_pageblock_skip</c>.</summary>
-    internal static bool GetPageblockSkip(Zone* zone, ulong pfn) =>
-        GetPfnblockFlagsMask(zone, pfn, MmZone.PbMigrateSkip, 1) != 0;
+    internal bool GetPageblockSkip(ulong pfn) => GetPfnblockFlagsMask(pfn, MmZone.PbMigrateSkip, 1) != 0;
 
     /// <summary><c>set_pageblock_skip</c>.</summary>
-    private static void SetPageblockSkip(Zone* zone, ulong pfn) =>
-        SetPfnblockFlagsMask(zone, 1, pfn, MmZone.PbMigrateSkip, 1);
+    private void SetPageblockSkip(ulong pfn) => SetPfnblockFlagsMask(1, pfn, MmZone.PbMigrateSkip, 1);
 
     /// <summary><c>reset_cached_positions</c>: scanners restart at the zone's ends.</summary>
     private static void ResetCachedPositions(Zone* zone)
@@ -39,11 +37,11 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary><c>__reset_isolation_suitable</c>: clear every pageblock skip bit and the cached positions.</summary>
-    internal static void __ResetIsolationSuitable(Zone* zone)
+    internal void __ResetIsolationSuitable(Zone* zone)
     {
         ulong end = MmZone.ZoneEndPfn(zone);
         for (ulong pfn = zone->ZoneStartPfn; pfn < end; pfn = PageblockEndPfn(pfn))
-            SetPfnblockFlagsMask(zone, 0, pfn, MmZone.PbMigrateSkip, 1);
+            SetPfnblockFlagsMask(0, pfn, MmZone.PbMigrateSkip, 1);
         ResetCachedPositions(zone);
         zone->CompactBlockskipFlush = false;
     }
@@ -52,7 +50,7 @@ public sealed unsafe partial class Machine
     /// <c>reset_isolation_suitable</c>: before kswapd sleeps, clear the skip hints of each populated zone in which a
     /// full compaction run finished (compact_blockskip_flush).
     /// </summary>
-    internal static void ResetIsolationSuitable(PglistData* pgdat)
+    internal void ResetIsolationSuitable(PglistData* pgdat)
     {
         for (int z = 0; z < MmZone.MaxNrZones; z++)
         {
@@ -63,8 +61,8 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary><c>isolation_suitable</c>: the block's skip bit, unless hints are ignored.</summary>
-    private static bool IsolationSuitable(CompactControl* cc, ulong pfn) =>
-        cc->IgnoreSkipHint || !GetPageblockSkip(cc->Zone, pfn);
+    private bool IsolationSuitable(CompactControl* cc, ulong pfn) =>
+        cc->IgnoreSkipHint || !GetPageblockSkip(pfn);
 
     /// <summary><c>update_cached_migrate</c>.</summary>
     private static void UpdateCachedMigrate(CompactControl* cc, ulong pfn)
@@ -78,9 +76,9 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary><c>update_pageblock_skip</c> (free scanner): mark the block and pull the cached free position down.</summary>
-    private static void UpdatePageblockSkip(CompactControl* cc, ulong pfn)
+    private void UpdatePageblockSkip(CompactControl* cc, ulong pfn)
     {
-        SetPageblockSkip(cc->Zone, pfn);
+        SetPageblockSkip(pfn);
         if (pfn < cc->Zone->CompactCachedFreePfn)
             cc->Zone->CompactCachedFreePfn = pfn;
     }
@@ -331,7 +329,7 @@ public sealed unsafe partial class Machine
         if (lowPfn == endPfn && (nrIsolated == 0 || cc->Rescan))
         {
             if (!cc->IgnoreSkipHint)
-                SetPageblockSkip(cc->Zone, System.Math.Max(PageblockStartPfn(startPfn), cc->Zone->ZoneStartPfn));
+                SetPageblockSkip(System.Math.Max(PageblockStartPfn(startPfn), cc->Zone->ZoneStartPfn));
             UpdateCachedMigrate(cc, lowPfn);
         }
         cc->TotalMigrateScanned += nrScanned;

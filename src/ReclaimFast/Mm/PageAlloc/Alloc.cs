@@ -64,6 +64,16 @@ public sealed unsafe partial class Machine
     {
         if (preferredNid < 0)
             preferredNid = NumaNodeId;
+        if (order == 0 && (gfpMask & Gfp.Write) == 0)
+        {
+            // __alloc_pages_nodemask's first step inline: prepare_alloc_pages and finalise_ac (no nodemask, no dirty
+            // spreading) give the preferred zone and migratetype; the first pass runs at the low watermark.
+            Zoneref* z = FirstZonesZonelist(Zonelist.First(NodeZonelist(preferredNid, gfpMask)), Gfp.GfpZone(gfpMask), null);
+            Page* page = GetPageFromPreferredPcp(gfpMask, AllocFlags.WmarkLow, z,
+                Gfp.GfpflagsToMigratetype(gfpMask, _pageGroupByMobilityDisabled));
+            if (page != null)
+                return page;
+        }
         return __AllocPagesNodemask(gfpMask, order, preferredNid, null);
     }
 
@@ -92,7 +102,12 @@ public sealed unsafe partial class Machine
         allocFlags |= AllocFlagsNofragment(ac.PreferredZoneref, gfpMask);
 
         // __memcg_kmem_charge for __GFP_ACCOUNT on success arrives with the memcg issue.
-        Page* page = GetPageFromFreelist(allocMask, order, allocFlags, &ac);
+        Page* page = order == 0 && !ac.SpreadDirtyPages
+            ? GetPageFromPreferredPcp(allocMask, allocFlags, ac.PreferredZoneref, ac.Migratetype)
+            : null;
+        if (page != null)
+            return page;
+        page = GetPageFromFreelist(allocMask, order, allocFlags, &ac);
         if (page != null)
             return page;
 

@@ -27,6 +27,8 @@ public sealed unsafe partial class Machine
         // Content tokens are only meaningful on allocated pages: never cleared at boot.
         _contentToken = _heap.AllocArray<ulong>((long)_memMapPfns, zero: false);
 
+        // sparse_init's usemaps (SECTION_BLOCKFLAGS_BITS per section), for every section of the mem_map.
+        _sectionUsemaps = _heap.AllocArray<ulong>((long)((_memMapPfns + PagesPerSection - 1) / PagesPerSection * SectionUsemapWords));
         _zoneTable = (Zone**)_heap.AllocArray<nint>(1 << (PageOps.NodesShift + PageOps.ZonesShift));
         _cpuToNode = _heap.AllocArray<int>(_nrCpus);
         for (int c = 0; c < _nrCpus; c++)
@@ -40,6 +42,7 @@ public sealed unsafe partial class Machine
         _vmEvents = _heap.AllocArray<long>(Diagnostics.VmEvent.NrVmEventItems);
         _pgdats = _heap.AllocArray<PglistData>(_nrNodes);
 
+        _debugVm = d.ConfigDebugVm;
         _watermarkScaleFactor = d.WatermarkScaleFactor;
         _watermarkBoostFactor = d.WatermarkBoostFactor;
         for (int i = 0; i < MmZone.MaxNrZones; i++)
@@ -110,7 +113,6 @@ public sealed unsafe partial class Machine
             ZoneInitFreeLists(zone);
             if (zone->SpannedPages == 0)
                 continue;
-            SetupUsemap(zone);
             // init_currently_empty_zone
             if (j + 1 > pgdat->NrZones)
                 pgdat->NrZones = j + 1;
@@ -128,17 +130,6 @@ public sealed unsafe partial class Machine
                 ListHead.Init(FreeArea.List(area, t));
             area->NrFree = 0;
         }
-    }
-
-    /// <summary><c>setup_usemap</c> / <c>usemap_size</c> (!SPARSEMEM layout: one bitmap per zone).</summary>
-    private void SetupUsemap(Zone* zone)
-    {
-        ulong zonesize = zone->SpannedPages + (zone->ZoneStartPfn & (MmZone.PageblockNrPages - 1));
-        ulong usemapsize = (zonesize + MmZone.PageblockNrPages - 1) / MmZone.PageblockNrPages * MmZone.PageblockNrPages;
-        usemapsize >>= MmZone.PageblockOrder;
-        usemapsize *= MmZone.NrPageblockBits;
-        usemapsize = (usemapsize + 63) / 64 * 64;
-        zone->PageblockFlags = _heap.AllocArray<ulong>((long)(usemapsize / 64));
     }
 
     /// <summary>
@@ -210,7 +201,7 @@ public sealed unsafe partial class Machine
         for (; pfn < end; pfn += MmZone.PageblockNrPages)
         {
             if (PfnValid(pfn)) // early_pfn_valid
-                SetPfnblockFlagsMask(zone, (ulong)MigrateType.Movable, pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask);
+                SetPfnblockFlagsMask((ulong)MigrateType.Movable, pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask);
         }
     }
 

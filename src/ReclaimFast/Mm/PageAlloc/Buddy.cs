@@ -12,31 +12,38 @@ public sealed unsafe partial class Machine
 {
     // ---- pageblock flags (mm/page_alloc.c, include/linux/pageblock-flags.h) ----
 
-    /// <summary><c>pfn_to_bitidx</c> (!SPARSEMEM): bit index of the pageblock in the zone's usemap.</summary>
+    /// <summary>Words of one section's usemap: SECTION_BLOCKFLAGS_BITS (PAGES_PER_SECTION / pageblock × 4) / 64.</summary>
+    private const ulong SectionUsemapWords = PagesPerSection / MmZone.PageblockNrPages * MmZone.NrPageblockBits / 64;
+
+    /// <summary>
+    /// <c>get_pageblock_bitmap</c> (SPARSEMEM, as x86-64 builds): <c>__pfn_to_section(pfn)->pageblock_flags</c>. The
+    /// sections' usemaps sit one after another in one array, so no per-section pointer is loaded.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong PfnToBitidx(Zone* zone, ulong pfn)
-    {
-        pfn -= zone->ZoneStartPfn & ~(ulong)(MmZone.PageblockNrPages - 1);
-        return (pfn >> MmZone.PageblockOrder) * MmZone.NrPageblockBits;
-    }
+    private ulong* GetPageblockBitmap(ulong pfn) => _sectionUsemaps + pfn / PagesPerSection * SectionUsemapWords;
+
+    /// <summary><c>pfn_to_bitidx</c> (SPARSEMEM): bit index of the pageblock in its section's usemap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong PfnToBitidx(ulong pfn) =>
+        ((pfn & (PagesPerSection - 1)) >> MmZone.PageblockOrder) * MmZone.NrPageblockBits;
 
     /// <summary><c>__get_pfnblock_flags_mask</c>: bits are stored from the top of each word, as in the kernel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong GetPfnblockFlagsMask(Zone* zone, ulong pfn, int endBitidx, ulong mask)
+    private ulong GetPfnblockFlagsMask(ulong pfn, int endBitidx, ulong mask)
     {
-        ulong bitidx = PfnToBitidx(zone, pfn);
-        ulong word = zone->PageblockFlags[bitidx / 64];
+        ulong bitidx = PfnToBitidx(pfn);
+        ulong word = GetPageblockBitmap(pfn)[bitidx / 64];
         bitidx &= 63;
         bitidx += (ulong)endBitidx;
         return (word >> (int)(64 - bitidx - 1)) & mask;
     }
 
     /// <summary><c>set_pfnblock_flags_mask</c>.</summary>
-    internal static void SetPfnblockFlagsMask(Zone* zone, ulong flags, ulong pfn, int endBitidx, ulong mask)
+    internal void SetPfnblockFlagsMask(ulong flags, ulong pfn, int endBitidx, ulong mask)
     {
-        Debug.Assert(MmZone.ZoneSpansPfn(zone, pfn), "set_pfnblock_flags_mask outside the zone");
-        ulong bitidx = PfnToBitidx(zone, pfn);
-        ulong* word = zone->PageblockFlags + bitidx / 64;
+        Debug.Assert(MmZone.ZoneSpansPfn(PageZone(_memMap + pfn), pfn), "set_pfnblock_flags_mask outside the zone");
+        ulong bitidx = PfnToBitidx(pfn);
+        ulong* word = GetPageblockBitmap(pfn) + bitidx / 64;
         bitidx &= 63;
         bitidx += (ulong)endBitidx;
         int shift = (int)(64 - bitidx - 1);
@@ -46,7 +53,7 @@ public sealed unsafe partial class Machine
     /// <summary><c>get_pfnblock_migratetype</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int GetPfnblockMigratetype(Page* page, ulong pfn) =>
-        (int)GetPfnblockFlagsMask(PageZone(page), pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask);
+        (int)GetPfnblockFlagsMask(pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask);
 
     /// <summary><c>get_pageblock_migratetype</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -57,7 +64,7 @@ public sealed unsafe partial class Machine
     {
         if (_pageGroupByMobilityDisabled && migratetype < MmZone.MigratePcptypes)
             migratetype = (int)MigrateType.Unmovable;
-        SetPfnblockFlagsMask(PageZone(page), (ulong)migratetype, PageToPfn(page), MmZone.PbMigrateEnd, MmZone.MigratetypeMask);
+        SetPfnblockFlagsMask((ulong)migratetype, PageToPfn(page), MmZone.PbMigrateEnd, MmZone.MigratetypeMask);
     }
 
     /// <summary><c>get_pcppage_migratetype</c>: the migratetype cached in <c>page->index</c>.</summary>
@@ -570,7 +577,9 @@ public sealed unsafe partial class Machine
             Page* page = __Rmqueue(zone, order, migratetype, allocFlags);
             if (page == null)
                 break;
-            // check_pcp_refill: nothing with CONFIG_DEBUG_VM (check_new_pcp checks at allocation).
+            // check_pcp_refill: without CONFIG_DEBUG_VM the page is checked here, not when allocated from the pcp list.
+            if (!_debugVm)
+                CheckNewPage(page);
             ListHead.AddTail(page->LruPtr, list);
             alloced++;
         }

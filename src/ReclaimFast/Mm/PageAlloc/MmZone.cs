@@ -273,8 +273,6 @@ public unsafe struct Zone
     public PglistData* ZonePgdat;
     /// <summary><c>pageset</c>: one <see cref="PerCpuPageset"/> per emulated CPU (null for unpopulated zones).</summary>
     public PerCpuPageset* Pageset;
-    /// <summary><c>pageblock_flags</c>: NR_PAGEBLOCK_BITS per pageblock, laid out as in the !SPARSEMEM kernel.</summary>
-    public ulong* PageblockFlags;
     /// <summary><c>zone_start_pfn</c>.</summary>
     public ulong ZoneStartPfn;
     /// <summary><c>managed_pages</c>: present pages handed to the buddy allocator.</summary>

@@ -56,7 +56,9 @@ public sealed unsafe partial class Machine
                 Page* page = Page.FromLru(list->Prev);
                 ListHead.Del(page->LruPtr);
                 pcp->Count--;
-                // bulkfree_pcp_prepare: nothing with CONFIG_DEBUG_VM (the page was checked when it was freed).
+                // bulkfree_pcp_prepare: without CONFIG_DEBUG_VM the page is checked now, not when it was freed.
+                if (!_debugVm)
+                    FreePagesCheck(page);
                 int mt = GetPcppageMigratetype(page);
                 Debug.Assert(!MmZone.IsMigrateIsolate(mt), "MIGRATE_ISOLATE page on a pcp list");
                 // The pageblock could have been isolated meanwhile.
@@ -154,9 +156,9 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool FreeUnrefPagePrepare(Page* page, ulong pfn, Zone* zone)
     {
-        if (!FreePagesPrepare(page, 0, checkFree: true))
+        if (!FreePagesPrepare(page, 0, checkFree: _debugVm))
             return false;
-        SetPcppageMigratetype(page, (int)GetPfnblockFlagsMask(zone, pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask));
+        SetPcppageMigratetype(page, (int)GetPfnblockFlagsMask(pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask));
         return true;
     }
 
@@ -253,10 +255,47 @@ public sealed unsafe partial class Machine
             if (ListHead.Empty(list))
                 return null;
         }
+        return PcpListPop(pcp, list);
+    }
+
+    /// <summary>The tail of <c>__rmqueue_pcplist</c>: take the head of a non-empty pcp list (<c>check_new_pcp</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Page* PcpListPop(PerCpuPages* pcp, ListHead* list)
+    {
         Page* page = Page.FromLru(list->Next);
         ListHead.Del(page->LruPtr);
         pcp->Count--;
-        CheckNewPage(page); // check_new_pcp (CONFIG_DEBUG_VM)
+        if (_debugVm)
+            CheckNewPage(page); // check_new_pcp: CONFIG_DEBUG_VM checks at allocation, not at refill
+        return page;
+    }
+
+    /// <summary>
+    /// The first step of <c>get_page_from_freelist</c>'s walk for an order-0 request that needs no dirty spreading,
+    /// when it succeeds without a refill: the preferred zone passes <c>zone_watermark_fast</c>'s order-0 test and this
+    /// CPU's pcp list for the migratetype holds a page. It does exactly what the walk's first iteration does then,
+    /// inline in the caller (the common allocation needs no walk frame). Otherwise null: the caller runs the walk from
+    /// the start, which repeats only reads.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Page* GetPageFromPreferredPcp(uint gfpMask, uint allocFlags, Zoneref* z, int migratetype)
+    {
+        Zone* zone = z->Zone;
+        if (zone == null)
+            return null;
+        ulong mark = MmZone.WmarkPages(zone, (int)(allocFlags & AllocFlags.WmarkMask));
+        if (zone->VmStat[(int)ZoneStatItem.NrFreePages] <= (long)mark + zone->LowmemReserve[z->ZoneIdx])
+            return null;
+        PerCpuPages* pcp = ThisCpuPcp(zone);
+        ListHead* list = PerCpuPages.List(pcp, migratetype);
+        if (ListHead.Empty(list))
+            return null;
+        Page* page = PcpListPop(pcp, list);
+        CountZidVmEvents(VmEventItem.PgallocDma, PageOps.PageZonenum(page), 1);
+        ZoneStatistics(zone, zone);
+        if ((zone->Flags & (1UL << MmZone.ZoneBoostedWatermark)) != 0)
+            WakeBoostedZone(zone);
+        PrepNewPage(page, 0, gfpMask, allocFlags);
         return page;
     }
 

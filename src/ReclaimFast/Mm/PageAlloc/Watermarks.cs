@@ -20,6 +20,10 @@ public sealed unsafe partial class Machine
     private int _nodeReclaimMode;
     private ulong _totalreservePages;
     private bool _pageGroupByMobilityDisabled;
+    private bool _debugVm;
+
+    /// <summary>CONFIG_DEBUG_VM of this machine (<see cref="MachineDescription.ConfigDebugVm"/>).</summary>
+    public bool ConfigDebugVm => _debugVm;
 
     /// <summary>vm.min_free_kbytes.</summary>
     public int MinFreeKbytes => _minFreeKbytes;
