@@ -235,13 +235,13 @@ public sealed unsafe partial class Machine
     {
         int savedCpu = _currentCpu;
         uint savedFlags = _currentTaskFlags;
-        _currentCpu = FirstCpuOfNode(nid);
+        SwitchCpu(FirstCpuOfNode(nid));
         _currentTaskFlags = TaskFlags.Memalloc | TaskFlags.Swapwrite | TaskFlags.Kswapd | TaskFlags.Kthread;
         _currentIsKswapd = true;
         long timeout = KswapdStep(nid);
         _currentIsKswapd = false;
         _currentTaskFlags = savedFlags;
-        _currentCpu = savedCpu;
+        SwitchCpu(savedCpu);
         if (timeout > 0)
             AddTimer(_jiffies + (ulong)timeout, TimerKswapd, nid, KswapdTimerGeneration(nid));
     }
@@ -250,7 +250,7 @@ public sealed unsafe partial class Machine
     {
         int savedCpu = _currentCpu;
         uint savedFlags = _currentTaskFlags;
-        _currentCpu = task.PinnedCpu >= 0 ? task.PinnedCpu : (int)(NextRandom() % (ulong)_nrCpus);
+        SwitchCpu(task.PinnedCpu >= 0 ? task.PinnedCpu : (int)(NextRandom() % (ulong)_nrCpus));
         _currentTaskFlags = task.Flags;
         IoJiffiesPending = 0;
         _currentTaskStruct = task.KernelTask;
@@ -272,7 +272,7 @@ public sealed unsafe partial class Machine
         IoJiffiesPending = 0;
         task.StepsRun++;
         _currentTaskFlags = savedFlags;
-        _currentCpu = savedCpu;
+        SwitchCpu(savedCpu);
         // A task the OOM killer chose while it ran dies on its way back to user mode.
         if (task.KernelTask != null && task.KernelTask->OomVictim)
         {

@@ -26,6 +26,7 @@ public sealed unsafe partial class Machine : IDisposable
     private readonly int _nrNodes;
     private readonly int _nrCpus;
     private int _currentCpu;
+    private int _numaNodeId;          // the per-cpu numa_node of _currentCpu, kept with it by SwitchCpu
     private Zone** _zoneTable;       // page_zone() by page_zone_id (node << ZONES_SHIFT | zone)
     private int* _cpuToNode;
     private int* _nodeDistance;      // [from * nrNodes + to]
@@ -96,8 +97,16 @@ public sealed unsafe partial class Machine : IDisposable
         {
             if ((uint)value >= (uint)_nrCpus)
                 ThrowCpu(value);
-            _currentCpu = value;
+            SwitchCpu(value);
         }
+    }
+
+    /// <summary>Runs on <paramref name="cpu"/> from now on: its per-cpu data, and its <c>numa_node</c>, become current.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SwitchCpu(int cpu)
+    {
+        _currentCpu = cpu;
+        _numaNodeId = _cpuToNode[cpu];
     }
 
     /// <summary>Number of emulated CPUs.</summary>
@@ -118,11 +127,11 @@ public sealed unsafe partial class Machine : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int CpuToNode(int cpu) => _cpuToNode[cpu];
 
-    /// <summary><c>numa_node_id()</c>: the node of the current CPU.</summary>
+    /// <summary><c>numa_node_id()</c>: the node of the current CPU (the per-cpu <c>numa_node</c>, one load).</summary>
     internal int NumaNodeId
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _cpuToNode[_currentCpu];
+        get => _numaNodeId;
     }
 
     /// <summary><c>node_distance(from, to)</c>.</summary>
@@ -153,7 +162,7 @@ public sealed unsafe partial class Machine : IDisposable
 
     /// <summary><c>page_to_pfn</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ulong PageToPfn(Page* page) => (ulong)(page - _memMap);
+    internal ulong PageToPfn(Page* page) => (ulong)((byte*)page - (byte*)_memMap) / (ulong)sizeof(Page); // a shift, not a signed division
 
     /// <summary><c>page_zone</c>: from the node and zone numbers in <c>page->flags</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

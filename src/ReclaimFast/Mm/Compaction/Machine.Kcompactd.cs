@@ -123,14 +123,14 @@ public sealed unsafe partial class Machine
     {
         int savedCpu = _currentCpu;
         uint savedFlags = _currentTaskFlags;
-        _currentCpu = FirstCpuOfNode(nid);
+        SwitchCpu(FirstCpuOfNode(nid));
         _currentTaskFlags = TaskFlags.Kthread;
         PglistData* pgdat = _pgdats + nid;
         // psi_memstall_enter/leave: no pressure-stall accounting.
         KcompactdDoWork(pgdat);
         _kcompactd[nid].Runs++;
         _currentTaskFlags = savedFlags;
-        _currentCpu = savedCpu;
+        SwitchCpu(savedCpu);
         TraceEvent(EntryEvent.KcompactdSleep, nid, 0, 0);
         if (ReclaimFastEventSource.Log.IsEnabled())
             ReclaimFastEventSource.Log.mm_compaction_kcompactd_sleep(nid);

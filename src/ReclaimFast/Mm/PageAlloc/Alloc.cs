@@ -62,20 +62,24 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Page* AllocPages(uint gfpMask, int order, int preferredNid)
     {
-        if (preferredNid < 0)
-            preferredNid = NumaNodeId;
         if (order == 0 && (gfpMask & Gfp.Write) == 0)
         {
             // __alloc_pages_nodemask's first step inline: prepare_alloc_pages and finalise_ac (no nodemask, no dirty
             // spreading) give the preferred zone and migratetype; the first pass runs at the low watermark.
-            Zoneref* z = FirstZonesZonelist(Zonelist.First(NodeZonelist(preferredNid, gfpMask)), Gfp.GfpZone(gfpMask), null);
+            int nid = preferredNid < 0 ? NumaNodeId : preferredNid;
+            Zoneref* z = FirstZonesZonelist(Zonelist.First(NodeZonelist(nid, gfpMask)), Gfp.GfpZone(gfpMask), null);
             Page* page = GetPageFromPreferredPcp(gfpMask, AllocFlags.WmarkLow, z,
                 Gfp.GfpflagsToMigratetype(gfpMask, _pageGroupByMobilityDisabled));
             if (page != null)
                 return page;
         }
-        return __AllocPagesNodemask(gfpMask, order, preferredNid, null);
+        return AllocPagesSlow(gfpMask, order, preferredNid);
     }
+
+    /// <summary>The rest of <see cref="AllocPages"/>: <c>__alloc_pages_nodemask</c> from the start.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Page* AllocPagesSlow(uint gfpMask, int order, int preferredNid) =>
+        __AllocPagesNodemask(gfpMask, order, preferredNid < 0 ? NumaNodeId : preferredNid, null);
 
     /// <summary><c>alloc_page(gfp)</c>: order 0 on the current CPU's node.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -33,6 +33,7 @@ public sealed unsafe partial class Machine
         _cpuToNode = _heap.AllocArray<int>(_nrCpus);
         for (int c = 0; c < _nrCpus; c++)
             _cpuToNode[c] = d.CpuNode(c);
+        SwitchCpu(0);
         _nodeDistance = _heap.AllocArray<int>(_nrNodes * _nrNodes);
         for (int i = 0; i < _nrNodes; i++)
         {
@@ -410,6 +411,7 @@ public sealed unsafe partial class Machine
     /// <summary><c>setup_per_cpu_pageset</c>: a pageset per CPU for every populated zone.</summary>
     private void SetupPerCpuPageset()
     {
+        _pagesets = _heap.AllocArray<PerCpuPageset>((long)_nrNodes * MmZone.MaxNrZones * _nrCpus);
         for (int nid = 0; nid < _nrNodes; nid++)
         {
             for (int zid = 0; zid < MmZone.MaxNrZones; zid++)
@@ -421,10 +423,13 @@ public sealed unsafe partial class Machine
         }
     }
 
-    /// <summary><c>setup_zone_pageset</c> → <c>zone_pageset_init</c> for each CPU.</summary>
+    /// <summary>
+    /// <c>setup_zone_pageset</c> → <c>zone_pageset_init</c> for each CPU. The zone's pagesets are the run of
+    /// <see cref="_pagesets"/> at its <c>page_zone_id</c>, so a page's pcp is found from its flags alone.
+    /// </summary>
     private void SetupZonePageset(Zone* zone)
     {
-        zone->Pageset = _heap.AllocArray<PerCpuPageset>(_nrCpus);
+        zone->Pageset = _pagesets + ((zone->Node << PageOps.ZonesShift) + MmZone.ZoneIdx(zone)) * (long)_nrCpus;
         for (int cpu = 0; cpu < _nrCpus; cpu++)
         {
             PerCpuPageset* p = zone->Pageset + cpu;

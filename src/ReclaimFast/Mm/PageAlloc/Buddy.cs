@@ -27,12 +27,17 @@ public sealed unsafe partial class Machine
     private static ulong PfnToBitidx(ulong pfn) =>
         ((pfn & (PagesPerSection - 1)) >> MmZone.PageblockOrder) * MmZone.NrPageblockBits;
 
-    /// <summary><c>__get_pfnblock_flags_mask</c>: bits are stored from the top of each word, as in the kernel.</summary>
+    /// <summary>
+    /// <c>__get_pfnblock_flags_mask</c>: bits are stored from the top of each word, as in the kernel. A section's
+    /// usemap is exactly <see cref="SectionUsemapWords"/> whole words, so the word and bit of
+    /// <see cref="GetPageblockBitmap"/> + <see cref="PfnToBitidx"/> are those of the pageblock's index over all
+    /// sections: one shift instead of two splits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong GetPfnblockFlagsMask(ulong pfn, int endBitidx, ulong mask)
     {
-        ulong bitidx = PfnToBitidx(pfn);
-        ulong word = GetPageblockBitmap(pfn)[bitidx / 64];
+        ulong bitidx = (pfn >> MmZone.PageblockOrder) * MmZone.NrPageblockBits;
+        ulong word = _sectionUsemaps[bitidx / 64];
         bitidx &= 63;
         bitidx += (ulong)endBitidx;
         return (word >> (int)(64 - bitidx - 1)) & mask;

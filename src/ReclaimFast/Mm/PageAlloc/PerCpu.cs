@@ -15,9 +15,19 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal System.Collections.Generic.List<ulong>? PcpuDrainTrace { get; set; }
 
+    private PerCpuPageset* _pagesets; // every zone's per-cpu pagesets, by page_zone_id, then CPU
+
     /// <summary>The pcp of <paramref name="zone"/> for the current CPU (<c>this_cpu_ptr(zone->pageset)->pcp</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private PerCpuPages* ThisCpuPcp(Zone* zone) => &zone->Pageset[_currentCpu].Pcp;
+    private PerCpuPages* ThisCpuPcp(Zone* zone) => (PerCpuPages*)(zone->Pageset + _currentCpu); // pcp is at offset 0
+
+    /// <summary>
+    /// <c>this_cpu_ptr(page_zone(page)->pageset)->pcp</c> without loading the zone: the pagesets are laid out by
+    /// <c>page_zone_id</c>, which <c>page->flags</c> holds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PerCpuPages* PageThisCpuPcp(Page* page) =>
+        (PerCpuPages*)(_pagesets + (PageZoneId(page) * (ulong)_nrCpus + (ulong)_currentCpu)); // pcp is at offset 0
 
     /// <summary>
     /// <c>free_pcppages_bulk</c>: return <paramref name="count"/> pages (at most <c>pcp->count</c>) to the buddy
@@ -124,10 +134,10 @@ public sealed unsafe partial class Machine
         {
             if (!CpuHasPcps(cpu, zone))
                 continue;
-            _currentCpu = cpu;
+            SwitchCpu(cpu);
             DrainLocalPages(zone);
         }
-        _currentCpu = saved;
+        SwitchCpu(saved);
     }
 
     private bool CpuHasPcps(int cpu, Zone* zone)
@@ -154,22 +164,25 @@ public sealed unsafe partial class Machine
     /// bulk free) and the pageblock migratetype cached in <c>page->index</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool FreeUnrefPagePrepare(Page* page, ulong pfn, Zone* zone)
+    private bool FreeUnrefPagePrepare(Page* page, ulong pfn, out int migratetype)
     {
+        migratetype = 0;
         if (!FreePagesPrepare(page, 0, checkFree: _debugVm))
             return false;
-        SetPcppageMigratetype(page, (int)GetPfnblockFlagsMask(pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask));
+        migratetype = (int)GetPfnblockFlagsMask(pfn, MmZone.PbMigrateEnd, MmZone.MigratetypeMask);
+        SetPcppageMigratetype(page, migratetype);
         return true;
     }
 
     /// <summary>
     /// <c>free_unref_page_commit</c>: PGFREE; ISOLATE pages go straight to the buddy lists, HIGHATOMIC ones to the
-    /// MOVABLE pcp list; head insert; at <c>high</c>, one <c>batch</c> goes back to the buddy lists.
+    /// MOVABLE pcp list; head insert; at <c>high</c>, one <c>batch</c> goes back to the buddy lists. The zone itself
+    /// is only needed on those two buddy paths.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void FreeUnrefPageCommit(Page* page, ulong pfn, Zone* zone)
+    private void FreeUnrefPageCommit(Page* page, ulong pfn, int migratetype, PerCpuPages* pcp)
     {
-        int migratetype = GetPcppageMigratetype(page);
+        Debug.Assert(migratetype == GetPcppageMigratetype(page), "free_unref_page_commit: migratetype is page->index");
         CountVmEvent(VmEventItem.Pgfree);
 
         // Only UNMOVABLE, RECLAIMABLE and MOVABLE live on pcp lists.
@@ -177,17 +190,16 @@ public sealed unsafe partial class Machine
         {
             if (MmZone.IsMigrateIsolate(migratetype))
             {
-                FreeOnePage(zone, page, pfn, 0, migratetype);
+                FreeOnePage(PageZone(page), page, pfn, 0, migratetype);
                 return;
             }
             migratetype = (int)MigrateType.Movable;
         }
 
-        PerCpuPages* pcp = ThisCpuPcp(zone);
         ListHead.Add(page->LruPtr, PerCpuPages.List(pcp, migratetype));
         pcp->Count++;
         if (pcp->Count >= pcp->High)
-            FreePcppagesBulk(zone, pcp->Batch, pcp);
+            FreePcppagesBulk(PageZone(page), pcp->Batch, pcp);
     }
 
     /// <summary><c>free_unref_page</c>: free an order-0 page to the current CPU's pcp list.</summary>
@@ -195,10 +207,12 @@ public sealed unsafe partial class Machine
     internal void FreeUnrefPage(Page* page)
     {
         ulong pfn = PageToPfn(page);
-        Zone* zone = PageZone(page); // page_zone, computed once for both halves
-        if (!FreeUnrefPagePrepare(page, pfn, zone))
+        // The commit's this_cpu_ptr(page_zone(page)->pageset), read before free_pages_prepare rewrites page->flags
+        // (it keeps the node and zone bits).
+        PerCpuPages* pcp = PageThisCpuPcp(page);
+        if (!FreeUnrefPagePrepare(page, pfn, out int migratetype))
             return;
-        FreeUnrefPageCommit(page, pfn, zone);
+        FreeUnrefPageCommit(page, pfn, migratetype, pcp); // get_pcppage_migratetype: the value just stored
     }
 
     /// <summary>
@@ -212,7 +226,7 @@ public sealed unsafe partial class Machine
         {
             Page* page = Page.FromLru(pos);
             ulong pfn = PageToPfn(page);
-            if (!FreeUnrefPagePrepare(page, pfn, PageZone(page)))
+            if (!FreeUnrefPagePrepare(page, pfn, out _))
                 ListHead.Del(page->LruPtr);
             page->Private = pfn;
         }
@@ -221,7 +235,7 @@ public sealed unsafe partial class Machine
             Page* page = Page.FromLru(pos);
             ulong pfn = page->Private;
             page->Private = 0;
-            FreeUnrefPageCommit(page, pfn, PageZone(page));
+            FreeUnrefPageCommit(page, pfn, GetPcppageMigratetype(page), PageThisCpuPcp(page));
         }
     }
 
@@ -291,7 +305,7 @@ public sealed unsafe partial class Machine
         if (ListHead.Empty(list))
             return null;
         Page* page = PcpListPop(pcp, list);
-        CountZidVmEvents(VmEventItem.PgallocDma, PageOps.PageZonenum(page), 1);
+        CountZidVmEvents(VmEventItem.PgallocDma, z->ZoneIdx, 1); // page_zonenum(page), known from the zoneref
         ZoneStatistics(zone, zone);
         if ((zone->Flags & (1UL << MmZone.ZoneBoostedWatermark)) != 0)
             WakeBoostedZone(zone);

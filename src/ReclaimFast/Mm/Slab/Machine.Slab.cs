@@ -463,7 +463,7 @@ public sealed unsafe partial class Machine
     internal void CacheReap(int cpu)
     {
         int savedCpu = _currentCpu;
-        _currentCpu = cpu;
+        SwitchCpu(cpu);
         int node = NumaNodeId;
         ListHead* head = _slabCaches;
         for (ListHead* pos = head->Next; pos != head; pos = pos->Next)
@@ -481,7 +481,7 @@ public sealed unsafe partial class Machine
             else
                 DrainFreelist(searchp, n, (int)((n->FreeLimit + 5 * searchp->Num - 1) / (5 * searchp->Num)));
         }
-        _currentCpu = savedCpu;
+        SwitchCpu(savedCpu);
     }
 
     /// <summary>
