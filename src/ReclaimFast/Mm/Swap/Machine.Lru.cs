@@ -430,9 +430,20 @@ public sealed unsafe partial class Machine
     {
         if (PageLRU(page) && !PageUnevictable(page))
         {
-            DelPageFromLruList(page, lruvec, Lru.PageLru(page));
+            // del_page_from_lru_list(page_lru) + ClearPageActive + add_page_to_lru_list_tail(page_lru): page_lru after
+            // the clear is the inactive list of the same type. For a page already inactive (the rotate case) the two
+            // lru-size updates cancel, so only the list moves; the counters end as the kernel's.
+            LruList from = Lru.PageLru(page);
+            LruList to = from & ~(LruList)Lru.Active;
             ClearPageActive(page);
-            AddPageToLruListTail(page, lruvec, Lru.PageLru(page));
+            if (from != to)
+            {
+                int nrPages = CompoundNr(page);
+                int zid = PageZonenum(page);
+                UpdateLruSize(lruvec, from, zid, -nrPages);
+                UpdateLruSize(lruvec, to, zid, nrPages);
+            }
+            ListHead.MoveTail(page->LruPtr, Lruvec.List(lruvec, to));
             return 1;
         }
         return 0;
