@@ -300,6 +300,7 @@ public sealed unsafe partial class Machine
         }
         // Every emulated mapping has ->writepage (swap: swap_writepage; files: the emulated filesystem).
         // inode_write_congested without PF_SWAPWRITE: no congestion emulated.
+        PglistData* pgdat = PagePgdat(page);    // read before the flag updates below
         if (ClearPageDirtyForIo(page))
         {
             SetPageReclaim(page);
@@ -309,7 +310,7 @@ public sealed unsafe partial class Machine
             ReclaimFastEventSource log = ReclaimFastEventSource.Log;
             if (log.IsEnabled())
                 log.mm_vmscan_writepage(PageToPfn(page), ReclaimFastEventSource.TraceReclaimFlags(Lru.PageIsFileCache(page) != 0));
-            ModNodePageState(PagePgdat(page), NodeStatItem.NrVmscanWrite, 1);
+            ModNodePageState(pgdat, NodeStatItem.NrVmscanWrite, 1);
             return PageoutResult.Success;
         }
         return PageoutResult.Clean;

@@ -120,11 +120,14 @@ public sealed unsafe partial class Machine
     /// <summary><c>set_page_writeback</c>: PG_writeback, the page-cache writeback tags, NR_WRITEBACK and NR_ZONE_WRITE_PENDING.</summary>
     internal void SetPageWriteback(Page* page)
     {
+        // The page's lruvec and zone, read before the flag update so the counters do not wait on that store.
+        Lruvec* lruvec = MemCgroupPageLruvec(page, PagePgdat(page));
+        Zone* zone = PageZone(page);
         if (TestSetPageWriteback(page))
             return;
         TagPageWriteback(page);
-        ModLruvecPageState(page, NodeStatItem.NrWriteback, 1);
-        ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, 1);
+        ModLruvecState(lruvec, NodeStatItem.NrWriteback, 1);
+        ModZonePageState(zone, ZoneStatItem.NrZoneWritePending, 1);
     }
 
     /// <summary>
@@ -134,6 +137,10 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal void EndPageWriteback(Page* page)
     {
+        // page_pgdat / page_zone / the lruvec read once, before the flag updates below.
+        PglistData* pgdat = PagePgdat(page);
+        Zone* zone = PageZone(page);
+        Lruvec* lruvec = MemCgroupPageLruvec(page, pgdat);
         if (PageReclaim(page))
         {
             ClearPageReclaim(page);
@@ -142,9 +149,9 @@ public sealed unsafe partial class Machine
         if (!TestClearPageWriteback(page))
             ThrowNotUnderWriteback(page);
         TagPageWritebackEnd(page);
-        ModLruvecPageState(page, NodeStatItem.NrWriteback, -1);
-        ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, -1);
-        ModNodePageState(PagePgdat(page), NodeStatItem.NrWritten, 1);
+        ModLruvecState(lruvec, NodeStatItem.NrWriteback, -1);
+        ModZonePageState(zone, ZoneStatItem.NrZoneWritePending, -1);
+        ModNodePageState(pgdat, NodeStatItem.NrWritten, 1);
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
