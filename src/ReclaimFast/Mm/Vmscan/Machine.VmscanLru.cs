@@ -188,10 +188,12 @@ public sealed unsafe partial class Machine
                 continue;
             }
             lruvec = MemCgroupPageLruvec(page, pgdat);
-            SetPageLRU(page);
-            LruList lru = Lru.PageLru(page);
+            // page_lru, compound_nr and page_zonenum do not depend on PG_lru: read them before SetPageLRU, so the list
+            // head and the counters this page updates do not wait on that flag store.
+            LruList lru = PageLruOfFlags(CompoundHead(page)->Flags);
             int nrPages = CompoundNr(page);
             int zid = PageZonenum(page);
+            SetPageLRU(page);
             if (lruvec != pendLruvec || lru != pendLru || zid != pendZid)
             {
                 FlushLruSize(pendLruvec, pendLru, pendZid, ref pendNr);

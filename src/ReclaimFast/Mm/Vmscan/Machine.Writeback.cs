@@ -25,11 +25,12 @@ public sealed unsafe partial class Machine
     /// <summary>Queues a page whose writeback has started (holds a reference until completion).</summary>
     private void QueuePendingIo(Page* page)
     {
-        if (_pendingIoCount == _pendingIoCapacity)
+        long count = _pendingIoCount;
+        if (count == _pendingIoCapacity)
             GrowPendingIo();
         GetPage(page);
-        _pendingIo[(_pendingIoHead + _pendingIoCount) & (_pendingIoCapacity - 1)] = page;
-        _pendingIoCount++;
+        _pendingIo[(_pendingIoHead + count) & (_pendingIoCapacity - 1)] = page;
+        _pendingIoCount = count + 1;
     }
 
     /// <summary>Doubles the ring (native memory), keeping submission order: the oldest write moves to slot 0.</summary>
