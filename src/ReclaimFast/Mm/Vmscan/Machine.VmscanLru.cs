@@ -240,6 +240,7 @@ public sealed unsafe partial class Machine
     /// shrink_page_list, count PGSTEAL_*, feed activations into recent_rotated, put survivors back, free the rest and
     /// add the dirty/writeback tallies to <c>sc->nr</c>. Returns pages reclaimed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal ulong ShrinkInactiveList(ulong nrToScan, Lruvec* lruvec, ScanControl* sc, LruList lru)
     {
         ListHead pageList;

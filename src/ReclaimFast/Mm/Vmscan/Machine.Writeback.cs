@@ -53,6 +53,7 @@ public sealed unsafe partial class Machine
     /// (<c>end_page_writeback</c> on each), as the block layer's completion would; the event loop will call it as
     /// simulated I/O latency elapses. Returns the number completed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal long CompletePendingIo(long max = long.MaxValue)
     {
         long n = 0;
