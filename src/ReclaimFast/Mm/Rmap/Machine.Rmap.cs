@@ -88,6 +88,23 @@ public sealed unsafe partial class Machine
             ClearPageMlock(page);
     }
 
+    /// <summary>
+    /// <c>page_remove_rmap</c> with the page's node already at hand (<paramref name="pgdat"/> = page_pgdat, read by the
+    /// caller before its flag updates): the same accounting as <see cref="PageRemoveRmap(Page*)"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PageRemoveRmap(Page* page, Mm.PageAlloc.PglistData* pgdat)
+    {
+        if (--page->MapCount >= 0)
+            return;
+        if (PageAnon(page))
+            ModNodePageState(pgdat, Mm.PageAlloc.NodeStatItem.NrAnonMapped, -1);
+        else
+            ModFileMapped(page, -1);
+        if (PageMlocked(page))
+            ClearPageMlock(page);
+    }
+
     /// <summary><c>page_move_anon_rmap</c>: a page now exclusively this VMA's moves to its anon_vma.</summary>
     internal static void PageMoveAnonRmap(Page* page, VmAreaStruct* vma)
         => page->Mapping = (ulong)vma->AnonVma | PageMappingAnon;
@@ -114,7 +131,8 @@ public sealed unsafe partial class Machine
         if (pte == null)
             return null;
         ulong v = *pte;
-        if (!Pte.PtePresent(v) || Pte.PtePfn(v) != PageToPfn(page))
+        // pte_pfn(*pte) == page_to_pfn(page), compared as struct page addresses (no division by sizeof(struct page)).
+        if (!Pte.PtePresent(v) || PfnToPage(Pte.PtePfn(v)) != page)
             return null;
         return pte;
     }
@@ -261,16 +279,18 @@ public sealed unsafe partial class Machine
     internal int PageReferencedRmap(Page* page, bool isLocked, nint memcg, out ulong vmFlags)
     {
         vmFlags = 0;
-        var pra = new PageReferencedArg
-        {
-            MapCount = PageMapcount(page),
-            Memcg = memcg != 0 ? (Mm.Memcontrol.MemCgroup*)memcg : null,
-            Root = _rootMemCgroup,
-        };
-        if (pra.MapCount == 0)
+        // pra.mapcount and the two early returns, checked on locals before the walk's argument block is built.
+        int mapCount = PageMapcount(page);
+        if (mapCount == 0)
             return 0;
         if (PageRmapping(page) == null)
             return 0;
+        var pra = new PageReferencedArg
+        {
+            MapCount = mapCount,
+            Memcg = memcg != 0 ? (Mm.Memcontrol.MemCgroup*)memcg : null,
+            Root = _rootMemCgroup,
+        };
         bool weLocked = false;
         if (!isLocked && (!PageAnon(page) || PageKsm(page)))
         {
@@ -346,6 +366,7 @@ public sealed unsafe partial class Machine
             return false;
         }
 
+        Mm.PageAlloc.PglistData* pgdat = PagePgdat(page);   // for page_remove_rmap, read before the flag updates
         ulong pteval = *pte; // ptep_clear_flush (no other CPU caches it: the flush is immediate)
         *pte = 0;
         if (Pte.PteDirty(pteval))
@@ -385,7 +406,7 @@ public sealed unsafe partial class Machine
             mm->RssStat[PageSwapBacked(page) ? (int)MmCounter.ShmemPages : (int)MmCounter.FilePages]--;
         }
     discard:
-        PageRemoveRmap(page);
+        PageRemoveRmap(page, pgdat);
         PutPage(page);
         return true;
     }

@@ -428,14 +428,39 @@ public sealed unsafe partial class Machine
     /// <summary><c>pagevec_move_tail_fn</c>: an evictable LRU page goes inactive, to the tail.</summary>
     private int PagevecMoveTailFn(Page* page, Lruvec* lruvec)
     {
-        if (PageLRU(page) && !PageUnevictable(page))
+        // PageLRU, PageUnevictable and page_lru all read the head's flags word: read it once.
+        ulong flags = CompoundHead(page)->Flags;
+        if ((flags & ((1UL << (int)PG.Lru) | (1UL << (int)PG.Unevictable))) == 1UL << (int)PG.Lru)
         {
-            DelPageFromLruList(page, lruvec, Lru.PageLru(page));
+            // del_page_from_lru_list(page_lru) + ClearPageActive + add_page_to_lru_list_tail(page_lru): page_lru after
+            // the clear is the inactive list of the same type. For a page already inactive (the rotate case) the two
+            // lru-size updates cancel, so only the list moves; the counters end as the kernel's.
+            LruList from = PageLruOfFlags(flags);
+            LruList to = from & ~(LruList)Lru.Active;
             ClearPageActive(page);
-            AddPageToLruListTail(page, lruvec, Lru.PageLru(page));
+            if (from != to)
+            {
+                int nrPages = CompoundNr(page);
+                int zid = PageZonenum(page);
+                UpdateLruSize(lruvec, from, zid, -nrPages);
+                UpdateLruSize(lruvec, to, zid, nrPages);
+            }
+            ListHead.MoveTail(page->LruPtr, Lruvec.List(lruvec, to));
             return 1;
         }
         return 0;
+    }
+
+    /// <summary><c>page_lru</c> (mm_inline.h) computed from a head page's flags word already read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static LruList PageLruOfFlags(ulong flags)
+    {
+        if ((flags & (1UL << (int)PG.Unevictable)) != 0)
+            return LruList.Unevictable;
+        LruList lru = (flags & (1UL << (int)PG.SwapBacked)) != 0 ? LruList.InactiveAnon : LruList.InactiveFile;
+        if ((flags & (1UL << (int)PG.Active)) != 0)
+            lru += Lru.Active;
+        return lru;
     }
 
     /// <summary><c>pagevec_move_tail</c>: move, then PGROTATED += pages moved.</summary>
@@ -451,7 +476,9 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal void RotateReclaimablePage(Page* page)
     {
-        if (!PageLocked(page) && !PageDirty(page) && !PageUnevictable(page) && PageLRU(page))
+        // !PageLocked && !PageDirty && !PageUnevictable && PageLRU, on one read of the head's flags word.
+        const ulong tested = (1UL << (int)PG.Locked) | (1UL << (int)PG.Dirty) | (1UL << (int)PG.Unevictable) | (1UL << (int)PG.Lru);
+        if ((CompoundHead(page)->Flags & tested) == 1UL << (int)PG.Lru)
         {
             GetPage(page);
             Pagevec* pvec = &ThisCpuLruPvecs->LruRotate;

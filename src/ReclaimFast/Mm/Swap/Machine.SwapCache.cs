@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ReclaimFast.Diagnostics;
+using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Swap;
 using ReclaimFast.Mm.Types;
 using static ReclaimFast.Mm.Types.PageOps;
@@ -27,16 +28,26 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Page** SwapCacheSlot(SwpEntry entry)
     {
+        Page** slots;
+        if (_swapCache == null || (slots = _swapCache[entry.Type]) == null)
+            slots = SwapCacheSlotsAlloc(entry.Type);
+        return slots + entry.Offset;
+    }
+
+    /// <summary>First use of a device's swap cache index: allocate it (kept out of line, off the reclaim path).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Page** SwapCacheSlotsAlloc(int type)
+    {
         if (_swapCache == null)
             _swapCache = (Page***)Heap.AllocArray<nint>(SwpEntry.MaxSwapfiles);
-        Page** slots = _swapCache[entry.Type];
+        Page** slots = _swapCache[type];
         if (slots == null)
         {
-            SwapInfoStruct* si = SwapInfo(entry.Type);
+            SwapInfoStruct* si = SwapInfo(type);
             slots = (Page**)Heap.AllocArray<nint>((long)si->Max);
-            _swapCache[entry.Type] = slots;
+            _swapCache[type] = slots;
         }
-        return slots + entry.Offset;
+        return slots;
     }
 
     /// <summary><c>lookup_swap_cache</c> (without readahead statistics): the cached page with a reference, or null.</summary>
@@ -59,23 +70,26 @@ public sealed unsafe partial class Machine
         Page** slot = SwapCacheSlot(entry);
         if (*slot != null)
             return -EEXIST;
+        // page_pgdat read before the flag update below, so it does not wait on that store.
+        PglistData* pgdat = PagePgdat(page);
         page->RefCount++;
         SetPageSwapCache(page);
         page->Private = entry.Val;
         *slot = page;
         _swapCacheNrPages++;
-        ModFilePages(page, 1);
+        ModNodePageState(pgdat, NodeStatItem.NrFilePages, 1);
         return 0;
     }
 
     /// <summary><c>__delete_from_swap_cache(page, entry)</c>: the inverse of add_to_swap_cache, without the reference.</summary>
     internal void __DeleteFromSwapCache(Page* page, SwpEntry entry)
     {
+        PglistData* pgdat = PagePgdat(page);    // before the flag update (see add_to_swap_cache)
         *SwapCacheSlot(entry) = null;
         _swapCacheNrPages--;
         page->Private = 0;
         ClearPageSwapCache(page);
-        ModFilePages(page, -1);
+        ModNodePageState(pgdat, NodeStatItem.NrFilePages, -1);
     }
 
     /// <summary><c>try_to_free_swap(page)</c>: drop the swap copy of a swap-cache page no PTE refers to any more.</summary>

@@ -168,8 +168,9 @@ public sealed unsafe partial class Machine
             si->LowestBit++;
         if (offset == si->HighestBit)
             si->HighestBit--;
-        si->InusePages++;
-        if (si->InusePages == si->Pages)
+        ulong inuse = si->InusePages + 1;
+        si->InusePages = inuse;
+        if (inuse == si->Pages)
         {
             si->LowestBit = si->Max;
             si->HighestBit = 0;

@@ -29,8 +29,10 @@ public unsafe struct Pagevec
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Add(Pagevec* pvec, Page* page)
     {
-        pvec->Pages[pvec->Nr++] = (ulong)page;
-        return PagevecSize - pvec->Nr;
+        int nr = pvec->Nr;
+        pvec->Pages[nr] = (ulong)page;
+        pvec->Nr = (byte)(nr + 1);
+        return PagevecSize - (nr + 1);
     }
 
     /// <summary>The page in slot <paramref name="i"/>.</summary>

@@ -23,10 +23,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageLocked(Page* page) => NoTail(page)->Flags &= ~(1UL << (int)PG.Locked);
     /// <summary><c>TestSetPageLocked</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageLocked(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Locked)) != 0; p->Flags |= 1UL << (int)PG.Locked; return old; }
+    public static bool TestSetPageLocked(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Locked); return (f & (1UL << (int)PG.Locked)) != 0; }
     /// <summary><c>TestClearPageLocked</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageLocked(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Locked)) != 0; p->Flags &= ~(1UL << (int)PG.Locked); return old; }
+    public static bool TestClearPageLocked(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Locked); return (f & (1UL << (int)PG.Locked)) != 0; }
 
     /// <summary><c>PageWaiters</c> (PF_ONLY_HEAD).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -45,10 +45,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageWaiters(Page* page) => page->Flags &= ~(1UL << (int)PG.Waiters);
     /// <summary><c>TestSetPageWaiters</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageWaiters(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Waiters)) != 0; p->Flags |= 1UL << (int)PG.Waiters; return old; }
+    public static bool TestSetPageWaiters(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Waiters); return (f & (1UL << (int)PG.Waiters)) != 0; }
     /// <summary><c>TestClearPageWaiters</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageWaiters(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Waiters)) != 0; p->Flags &= ~(1UL << (int)PG.Waiters); return old; }
+    public static bool TestClearPageWaiters(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Waiters); return (f & (1UL << (int)PG.Waiters)) != 0; }
 
     /// <summary><c>PageError</c> (PF_NO_COMPOUND).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -67,10 +67,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageError(Page* page) => page->Flags &= ~(1UL << (int)PG.Error);
     /// <summary><c>TestSetPageError</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageError(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Error)) != 0; p->Flags |= 1UL << (int)PG.Error; return old; }
+    public static bool TestSetPageError(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Error); return (f & (1UL << (int)PG.Error)) != 0; }
     /// <summary><c>TestClearPageError</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageError(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Error)) != 0; p->Flags &= ~(1UL << (int)PG.Error); return old; }
+    public static bool TestClearPageError(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Error); return (f & (1UL << (int)PG.Error)) != 0; }
 
     /// <summary><c>PageReferenced</c> (PF_HEAD).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -89,10 +89,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageReferenced(Page* page) => CompoundHead(page)->Flags &= ~(1UL << (int)PG.Referenced);
     /// <summary><c>TestSetPageReferenced</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageReferenced(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Referenced)) != 0; p->Flags |= 1UL << (int)PG.Referenced; return old; }
+    public static bool TestSetPageReferenced(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Referenced); return (f & (1UL << (int)PG.Referenced)) != 0; }
     /// <summary><c>TestClearPageReferenced</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageReferenced(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Referenced)) != 0; p->Flags &= ~(1UL << (int)PG.Referenced); return old; }
+    public static bool TestClearPageReferenced(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Referenced); return (f & (1UL << (int)PG.Referenced)) != 0; }
 
     /// <summary><c>PageDirty</c> (PF_HEAD).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -111,10 +111,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageDirty(Page* page) => CompoundHead(page)->Flags &= ~(1UL << (int)PG.Dirty);
     /// <summary><c>TestSetPageDirty</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageDirty(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Dirty)) != 0; p->Flags |= 1UL << (int)PG.Dirty; return old; }
+    public static bool TestSetPageDirty(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Dirty); return (f & (1UL << (int)PG.Dirty)) != 0; }
     /// <summary><c>TestClearPageDirty</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageDirty(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Dirty)) != 0; p->Flags &= ~(1UL << (int)PG.Dirty); return old; }
+    public static bool TestClearPageDirty(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Dirty); return (f & (1UL << (int)PG.Dirty)) != 0; }
 
     /// <summary><c>PageLRU</c> (PF_HEAD).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -133,10 +133,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageLRU(Page* page) => CompoundHead(page)->Flags &= ~(1UL << (int)PG.Lru);
     /// <summary><c>TestSetPageLRU</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageLRU(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Lru)) != 0; p->Flags |= 1UL << (int)PG.Lru; return old; }
+    public static bool TestSetPageLRU(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Lru); return (f & (1UL << (int)PG.Lru)) != 0; }
     /// <summary><c>TestClearPageLRU</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageLRU(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Lru)) != 0; p->Flags &= ~(1UL << (int)PG.Lru); return old; }
+    public static bool TestClearPageLRU(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Lru); return (f & (1UL << (int)PG.Lru)) != 0; }
 
     /// <summary><c>PageActive</c> (PF_HEAD).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -155,10 +155,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageActive(Page* page) => CompoundHead(page)->Flags &= ~(1UL << (int)PG.Active);
     /// <summary><c>TestSetPageActive</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageActive(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Active)) != 0; p->Flags |= 1UL << (int)PG.Active; return old; }
+    public static bool TestSetPageActive(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Active); return (f & (1UL << (int)PG.Active)) != 0; }
     /// <summary><c>TestClearPageActive</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageActive(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Active)) != 0; p->Flags &= ~(1UL << (int)PG.Active); return old; }
+    public static bool TestClearPageActive(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Active); return (f & (1UL << (int)PG.Active)) != 0; }
 
     /// <summary><c>PageWorkingset</c> (PF_HEAD).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -177,10 +177,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageWorkingset(Page* page) => CompoundHead(page)->Flags &= ~(1UL << (int)PG.Workingset);
     /// <summary><c>TestSetPageWorkingset</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageWorkingset(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Workingset)) != 0; p->Flags |= 1UL << (int)PG.Workingset; return old; }
+    public static bool TestSetPageWorkingset(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Workingset); return (f & (1UL << (int)PG.Workingset)) != 0; }
     /// <summary><c>TestClearPageWorkingset</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageWorkingset(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Workingset)) != 0; p->Flags &= ~(1UL << (int)PG.Workingset); return old; }
+    public static bool TestClearPageWorkingset(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Workingset); return (f & (1UL << (int)PG.Workingset)) != 0; }
 
     /// <summary><c>PageSlab</c> (PF_NO_TAIL).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -199,10 +199,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageSlab(Page* page) => NoTail(page)->Flags &= ~(1UL << (int)PG.Slab);
     /// <summary><c>TestSetPageSlab</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageSlab(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Slab)) != 0; p->Flags |= 1UL << (int)PG.Slab; return old; }
+    public static bool TestSetPageSlab(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Slab); return (f & (1UL << (int)PG.Slab)) != 0; }
     /// <summary><c>TestClearPageSlab</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageSlab(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Slab)) != 0; p->Flags &= ~(1UL << (int)PG.Slab); return old; }
+    public static bool TestClearPageSlab(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Slab); return (f & (1UL << (int)PG.Slab)) != 0; }
 
     /// <summary><c>PageReserved</c> (PF_NO_COMPOUND).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -221,10 +221,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageReserved(Page* page) => page->Flags &= ~(1UL << (int)PG.Reserved);
     /// <summary><c>TestSetPageReserved</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageReserved(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Reserved)) != 0; p->Flags |= 1UL << (int)PG.Reserved; return old; }
+    public static bool TestSetPageReserved(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Reserved); return (f & (1UL << (int)PG.Reserved)) != 0; }
     /// <summary><c>TestClearPageReserved</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageReserved(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Reserved)) != 0; p->Flags &= ~(1UL << (int)PG.Reserved); return old; }
+    public static bool TestClearPageReserved(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Reserved); return (f & (1UL << (int)PG.Reserved)) != 0; }
 
     /// <summary><c>PageSwapBacked</c> (PF_NO_TAIL).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -243,10 +243,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageSwapBacked(Page* page) => NoTail(page)->Flags &= ~(1UL << (int)PG.SwapBacked);
     /// <summary><c>TestSetPageSwapBacked</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageSwapBacked(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.SwapBacked)) != 0; p->Flags |= 1UL << (int)PG.SwapBacked; return old; }
+    public static bool TestSetPageSwapBacked(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.SwapBacked); return (f & (1UL << (int)PG.SwapBacked)) != 0; }
     /// <summary><c>TestClearPageSwapBacked</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageSwapBacked(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.SwapBacked)) != 0; p->Flags &= ~(1UL << (int)PG.SwapBacked); return old; }
+    public static bool TestClearPageSwapBacked(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.SwapBacked); return (f & (1UL << (int)PG.SwapBacked)) != 0; }
 
     /// <summary><c>PagePrivate</c> (PF_ANY).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -265,10 +265,10 @@ public static unsafe partial class PageOps
     public static void __ClearPagePrivate(Page* page) => page->Flags &= ~(1UL << (int)PG.Private);
     /// <summary><c>TestSetPagePrivate</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPagePrivate(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Private)) != 0; p->Flags |= 1UL << (int)PG.Private; return old; }
+    public static bool TestSetPagePrivate(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Private); return (f & (1UL << (int)PG.Private)) != 0; }
     /// <summary><c>TestClearPagePrivate</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPagePrivate(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Private)) != 0; p->Flags &= ~(1UL << (int)PG.Private); return old; }
+    public static bool TestClearPagePrivate(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Private); return (f & (1UL << (int)PG.Private)) != 0; }
 
     /// <summary><c>PagePrivate2</c> (PF_ANY).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -287,10 +287,10 @@ public static unsafe partial class PageOps
     public static void __ClearPagePrivate2(Page* page) => page->Flags &= ~(1UL << (int)PG.Private2);
     /// <summary><c>TestSetPagePrivate2</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPagePrivate2(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Private2)) != 0; p->Flags |= 1UL << (int)PG.Private2; return old; }
+    public static bool TestSetPagePrivate2(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Private2); return (f & (1UL << (int)PG.Private2)) != 0; }
     /// <summary><c>TestClearPagePrivate2</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPagePrivate2(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Private2)) != 0; p->Flags &= ~(1UL << (int)PG.Private2); return old; }
+    public static bool TestClearPagePrivate2(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Private2); return (f & (1UL << (int)PG.Private2)) != 0; }
 
     /// <summary><c>PageWriteback</c> (PF_NO_TAIL).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -309,10 +309,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageWriteback(Page* page) => NoTail(page)->Flags &= ~(1UL << (int)PG.Writeback);
     /// <summary><c>TestSetPageWriteback</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageWriteback(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Writeback)) != 0; p->Flags |= 1UL << (int)PG.Writeback; return old; }
+    public static bool TestSetPageWriteback(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Writeback); return (f & (1UL << (int)PG.Writeback)) != 0; }
     /// <summary><c>TestClearPageWriteback</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageWriteback(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Writeback)) != 0; p->Flags &= ~(1UL << (int)PG.Writeback); return old; }
+    public static bool TestClearPageWriteback(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Writeback); return (f & (1UL << (int)PG.Writeback)) != 0; }
 
     /// <summary><c>PageMappedToDisk</c> (PF_NO_TAIL).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -331,10 +331,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageMappedToDisk(Page* page) => NoTail(page)->Flags &= ~(1UL << (int)PG.MappedToDisk);
     /// <summary><c>TestSetPageMappedToDisk</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageMappedToDisk(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.MappedToDisk)) != 0; p->Flags |= 1UL << (int)PG.MappedToDisk; return old; }
+    public static bool TestSetPageMappedToDisk(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.MappedToDisk); return (f & (1UL << (int)PG.MappedToDisk)) != 0; }
     /// <summary><c>TestClearPageMappedToDisk</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageMappedToDisk(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.MappedToDisk)) != 0; p->Flags &= ~(1UL << (int)PG.MappedToDisk); return old; }
+    public static bool TestClearPageMappedToDisk(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.MappedToDisk); return (f & (1UL << (int)PG.MappedToDisk)) != 0; }
 
     /// <summary><c>PageReclaim</c> (PF_NO_TAIL).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -353,10 +353,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageReclaim(Page* page) => NoTail(page)->Flags &= ~(1UL << (int)PG.Reclaim);
     /// <summary><c>TestSetPageReclaim</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageReclaim(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Reclaim)) != 0; p->Flags |= 1UL << (int)PG.Reclaim; return old; }
+    public static bool TestSetPageReclaim(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Reclaim); return (f & (1UL << (int)PG.Reclaim)) != 0; }
     /// <summary><c>TestClearPageReclaim</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageReclaim(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Reclaim)) != 0; p->Flags &= ~(1UL << (int)PG.Reclaim); return old; }
+    public static bool TestClearPageReclaim(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Reclaim); return (f & (1UL << (int)PG.Reclaim)) != 0; }
 
     /// <summary><c>PageReadahead</c> (PF_NO_COMPOUND).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -375,10 +375,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageReadahead(Page* page) => page->Flags &= ~(1UL << (int)PG.Readahead);
     /// <summary><c>TestSetPageReadahead</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageReadahead(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Readahead)) != 0; p->Flags |= 1UL << (int)PG.Readahead; return old; }
+    public static bool TestSetPageReadahead(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Readahead); return (f & (1UL << (int)PG.Readahead)) != 0; }
     /// <summary><c>TestClearPageReadahead</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageReadahead(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Readahead)) != 0; p->Flags &= ~(1UL << (int)PG.Readahead); return old; }
+    public static bool TestClearPageReadahead(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Readahead); return (f & (1UL << (int)PG.Readahead)) != 0; }
 
     /// <summary><c>PageUnevictable</c> (PF_HEAD).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -397,10 +397,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageUnevictable(Page* page) => CompoundHead(page)->Flags &= ~(1UL << (int)PG.Unevictable);
     /// <summary><c>TestSetPageUnevictable</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageUnevictable(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Unevictable)) != 0; p->Flags |= 1UL << (int)PG.Unevictable; return old; }
+    public static bool TestSetPageUnevictable(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Unevictable); return (f & (1UL << (int)PG.Unevictable)) != 0; }
     /// <summary><c>TestClearPageUnevictable</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageUnevictable(Page* page) { Page* p = CompoundHead(page); bool old = (p->Flags & (1UL << (int)PG.Unevictable)) != 0; p->Flags &= ~(1UL << (int)PG.Unevictable); return old; }
+    public static bool TestClearPageUnevictable(Page* page) { Page* p = CompoundHead(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Unevictable); return (f & (1UL << (int)PG.Unevictable)) != 0; }
 
     /// <summary><c>PageMlocked</c> (PF_NO_TAIL).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -419,10 +419,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageMlocked(Page* page) => NoTail(page)->Flags &= ~(1UL << (int)PG.Mlocked);
     /// <summary><c>TestSetPageMlocked</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageMlocked(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Mlocked)) != 0; p->Flags |= 1UL << (int)PG.Mlocked; return old; }
+    public static bool TestSetPageMlocked(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Mlocked); return (f & (1UL << (int)PG.Mlocked)) != 0; }
     /// <summary><c>TestClearPageMlocked</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageMlocked(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Mlocked)) != 0; p->Flags &= ~(1UL << (int)PG.Mlocked); return old; }
+    public static bool TestClearPageMlocked(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Mlocked); return (f & (1UL << (int)PG.Mlocked)) != 0; }
 
     /// <summary><c>PageUncached</c> (PF_NO_COMPOUND).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -441,10 +441,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageUncached(Page* page) => page->Flags &= ~(1UL << (int)PG.Uncached);
     /// <summary><c>TestSetPageUncached</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageUncached(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Uncached)) != 0; p->Flags |= 1UL << (int)PG.Uncached; return old; }
+    public static bool TestSetPageUncached(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Uncached); return (f & (1UL << (int)PG.Uncached)) != 0; }
     /// <summary><c>TestClearPageUncached</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageUncached(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Uncached)) != 0; p->Flags &= ~(1UL << (int)PG.Uncached); return old; }
+    public static bool TestClearPageUncached(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Uncached); return (f & (1UL << (int)PG.Uncached)) != 0; }
 
     /// <summary><c>PageHWPoison</c> (PF_ANY).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -463,10 +463,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageHWPoison(Page* page) => page->Flags &= ~(1UL << (int)PG.HwPoison);
     /// <summary><c>TestSetPageHWPoison</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageHWPoison(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.HwPoison)) != 0; p->Flags |= 1UL << (int)PG.HwPoison; return old; }
+    public static bool TestSetPageHWPoison(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.HwPoison); return (f & (1UL << (int)PG.HwPoison)) != 0; }
     /// <summary><c>TestClearPageHWPoison</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageHWPoison(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.HwPoison)) != 0; p->Flags &= ~(1UL << (int)PG.HwPoison); return old; }
+    public static bool TestClearPageHWPoison(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.HwPoison); return (f & (1UL << (int)PG.HwPoison)) != 0; }
 
     /// <summary><c>PageYoung</c> (PF_ANY).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -485,10 +485,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageYoung(Page* page) => page->Flags &= ~(1UL << (int)PG.Young);
     /// <summary><c>TestSetPageYoung</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageYoung(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Young)) != 0; p->Flags |= 1UL << (int)PG.Young; return old; }
+    public static bool TestSetPageYoung(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Young); return (f & (1UL << (int)PG.Young)) != 0; }
     /// <summary><c>TestClearPageYoung</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageYoung(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Young)) != 0; p->Flags &= ~(1UL << (int)PG.Young); return old; }
+    public static bool TestClearPageYoung(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Young); return (f & (1UL << (int)PG.Young)) != 0; }
 
     /// <summary><c>PageIdle</c> (PF_ANY).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -507,10 +507,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageIdle(Page* page) => page->Flags &= ~(1UL << (int)PG.Idle);
     /// <summary><c>TestSetPageIdle</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageIdle(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Idle)) != 0; p->Flags |= 1UL << (int)PG.Idle; return old; }
+    public static bool TestSetPageIdle(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Idle); return (f & (1UL << (int)PG.Idle)) != 0; }
     /// <summary><c>TestClearPageIdle</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageIdle(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Idle)) != 0; p->Flags &= ~(1UL << (int)PG.Idle); return old; }
+    public static bool TestClearPageIdle(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Idle); return (f & (1UL << (int)PG.Idle)) != 0; }
 
     /// <summary><c>PageUptodate</c> (PF_NO_TAIL).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -529,10 +529,10 @@ public static unsafe partial class PageOps
     public static void __ClearPageUptodate(Page* page) => NoTail(page)->Flags &= ~(1UL << (int)PG.Uptodate);
     /// <summary><c>TestSetPageUptodate</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageUptodate(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Uptodate)) != 0; p->Flags |= 1UL << (int)PG.Uptodate; return old; }
+    public static bool TestSetPageUptodate(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Uptodate); return (f & (1UL << (int)PG.Uptodate)) != 0; }
     /// <summary><c>TestClearPageUptodate</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageUptodate(Page* page) { Page* p = NoTail(page); bool old = (p->Flags & (1UL << (int)PG.Uptodate)) != 0; p->Flags &= ~(1UL << (int)PG.Uptodate); return old; }
+    public static bool TestClearPageUptodate(Page* page) { Page* p = NoTail(page); ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Uptodate); return (f & (1UL << (int)PG.Uptodate)) != 0; }
 
     /// <summary><c>PageHead</c> (PF_ANY).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -551,8 +551,8 @@ public static unsafe partial class PageOps
     public static void __ClearPageHead(Page* page) => page->Flags &= ~(1UL << (int)PG.Head);
     /// <summary><c>TestSetPageHead</c>: set, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestSetPageHead(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Head)) != 0; p->Flags |= 1UL << (int)PG.Head; return old; }
+    public static bool TestSetPageHead(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f | (1UL << (int)PG.Head); return (f & (1UL << (int)PG.Head)) != 0; }
     /// <summary><c>TestClearPageHead</c>: clear, returning the old value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TestClearPageHead(Page* page) { Page* p = page; bool old = (p->Flags & (1UL << (int)PG.Head)) != 0; p->Flags &= ~(1UL << (int)PG.Head); return old; }
+    public static bool TestClearPageHead(Page* page) { Page* p = page; ulong f = p->Flags; p->Flags = f & ~(1UL << (int)PG.Head); return (f & (1UL << (int)PG.Head)) != 0; }
 }

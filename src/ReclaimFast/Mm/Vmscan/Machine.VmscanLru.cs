@@ -170,24 +170,42 @@ public sealed unsafe partial class Machine
         ulong nrMoved = 0;
         ListHead pagesToFree;
         ListHead.Init(&pagesToFree);
+        // update_lru_size runs per page in the kernel; consecutive pages going to the same (lruvec, lru, zone) have
+        // their sizes summed here and added in one update before anything else reads or changes those counters.
+        Lruvec* pendLruvec = null;
+        LruList pendLru = 0;
+        int pendZid = 0;
+        long pendNr = 0;
         while (!ListHead.Empty(list))
         {
             Page* page = Page.FromLru(list->Prev);
             Debug.Assert(!PageLRU(page));
             if (!PageEvictable(page))
             {
+                FlushLruSize(pendLruvec, pendLru, pendZid, ref pendNr);
                 ListHead.Del(page->LruPtr);
                 PutbackLruPage(page);
                 continue;
             }
             lruvec = MemCgroupPageLruvec(page, pgdat);
-            SetPageLRU(page);
-            LruList lru = Lru.PageLru(page);
+            // page_lru, compound_nr and page_zonenum do not depend on PG_lru: read them before SetPageLRU, so the list
+            // head and the counters this page updates do not wait on that flag store.
+            LruList lru = PageLruOfFlags(CompoundHead(page)->Flags);
             int nrPages = CompoundNr(page);
-            UpdateLruSize(lruvec, lru, PageZonenum(page), nrPages);
+            int zid = PageZonenum(page);
+            SetPageLRU(page);
+            if (lruvec != pendLruvec || lru != pendLru || zid != pendZid)
+            {
+                FlushLruSize(pendLruvec, pendLru, pendZid, ref pendNr);
+                pendLruvec = lruvec;
+                pendLru = lru;
+                pendZid = zid;
+            }
+            pendNr += nrPages;
             ListHead.Move(page->LruPtr, Lruvec.List(lruvec, lru));
             if (PutPageTestzero(page))
             {
+                FlushLruSize(pendLruvec, pendLru, pendZid, ref pendNr);
                 __ClearPageLRU(page);
                 __ClearPageActive(page);
                 DelPageFromLruList(page, lruvec, lru);
@@ -201,9 +219,20 @@ public sealed unsafe partial class Machine
                 nrMoved += (ulong)nrPages;
             }
         }
+        FlushLruSize(pendLruvec, pendLru, pendZid, ref pendNr);
         ListHead.Init(list);
         ListHead.Splice(&pagesToFree, list);
         return nrMoved;
+    }
+
+    /// <summary>Adds the pages summed by <see cref="MovePagesToLru"/> to the lru sizes (<c>update_lru_size</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void FlushLruSize(Lruvec* lruvec, LruList lru, int zid, ref long nrPages)
+    {
+        if (nrPages == 0)
+            return;
+        UpdateLruSize(lruvec, lru, zid, nrPages);
+        nrPages = 0;
     }
 
     /// <summary>
@@ -211,6 +240,7 @@ public sealed unsafe partial class Machine
     /// shrink_page_list, count PGSTEAL_*, feed activations into recent_rotated, put survivors back, free the rest and
     /// add the dirty/writeback tallies to <c>sc->nr</c>. Returns pages reclaimed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal ulong ShrinkInactiveList(ulong nrToScan, Lruvec* lruvec, ScanControl* sc, LruList lru)
     {
         ListHead pageList;

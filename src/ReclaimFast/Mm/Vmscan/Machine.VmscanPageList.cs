@@ -69,6 +69,7 @@ public sealed unsafe partial class Machine
         ListHead.Init(&retPages);
         ListHead.Init(&freePages);
         ulong nrReclaimed = 0;
+        ulong nrScanned = 0;    // sc->nr_scanned, added once at the end (nothing reads it meanwhile)
         *stat = default;
 
         while (!ListHead.Empty(pageList))
@@ -76,13 +77,14 @@ public sealed unsafe partial class Machine
             Page* page = Page.FromLru(pageList->Prev);
             ListHead.Del(page->LruPtr);
             PageReferences references = PageReferences.Reclaim;
+            // compound_nr, read before trylock_page's flag store (the kernel reads it just after; it cannot change).
+            uint nrPages = (uint)CompoundNr(page);
 
             if (TestSetPageLocked(page))       // !trylock_page
                 goto Keep;
             Debug.Assert(!PageActive(page), "shrink_page_list: active page on an inactive list");
 
-            uint nrPages = (uint)CompoundNr(page);
-            sc->NrScanned += nrPages;
+            nrScanned += nrPages;
 
             if (!PageEvictable(page))
                 goto ActivateLocked;
@@ -253,6 +255,7 @@ public sealed unsafe partial class Machine
             Debug.Assert(!PageLRU(page) && !PageUnevictable(page));
         }
 
+        sc->NrScanned += nrScanned;
         uint pgactivate = stat->NrActivate[0] + stat->NrActivate[1];
         MemCgroupUnchargeList(&freePages);
         // try_to_unmap_flush: no TLBs to flush.
@@ -300,6 +303,7 @@ public sealed unsafe partial class Machine
         }
         // Every emulated mapping has ->writepage (swap: swap_writepage; files: the emulated filesystem).
         // inode_write_congested without PF_SWAPWRITE: no congestion emulated.
+        PglistData* pgdat = PagePgdat(page);    // read before the flag updates below
         if (ClearPageDirtyForIo(page))
         {
             SetPageReclaim(page);
@@ -309,7 +313,7 @@ public sealed unsafe partial class Machine
             ReclaimFastEventSource log = ReclaimFastEventSource.Log;
             if (log.IsEnabled())
                 log.mm_vmscan_writepage(PageToPfn(page), ReclaimFastEventSource.TraceReclaimFlags(Lru.PageIsFileCache(page) != 0));
-            ModNodePageState(PagePgdat(page), NodeStatItem.NrVmscanWrite, 1);
+            ModNodePageState(pgdat, NodeStatItem.NrVmscanWrite, 1);
             return PageoutResult.Success;
         }
         return PageoutResult.Clean;

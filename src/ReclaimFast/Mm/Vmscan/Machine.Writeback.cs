@@ -25,11 +25,12 @@ public sealed unsafe partial class Machine
     /// <summary>Queues a page whose writeback has started (holds a reference until completion).</summary>
     private void QueuePendingIo(Page* page)
     {
-        if (_pendingIoCount == _pendingIoCapacity)
+        long count = _pendingIoCount;
+        if (count == _pendingIoCapacity)
             GrowPendingIo();
         GetPage(page);
-        _pendingIo[(_pendingIoHead + _pendingIoCount) & (_pendingIoCapacity - 1)] = page;
-        _pendingIoCount++;
+        _pendingIo[(_pendingIoHead + count) & (_pendingIoCapacity - 1)] = page;
+        _pendingIoCount = count + 1;
     }
 
     /// <summary>Doubles the ring (native memory), keeping submission order: the oldest write moves to slot 0.</summary>
@@ -52,6 +53,7 @@ public sealed unsafe partial class Machine
     /// (<c>end_page_writeback</c> on each), as the block layer's completion would; the event loop will call it as
     /// simulated I/O latency elapses. Returns the number completed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal long CompletePendingIo(long max = long.MaxValue)
     {
         long n = 0;
@@ -120,11 +122,14 @@ public sealed unsafe partial class Machine
     /// <summary><c>set_page_writeback</c>: PG_writeback, the page-cache writeback tags, NR_WRITEBACK and NR_ZONE_WRITE_PENDING.</summary>
     internal void SetPageWriteback(Page* page)
     {
+        // The page's lruvec and zone, read before the flag update so the counters do not wait on that store.
+        Lruvec* lruvec = MemCgroupPageLruvec(page, PagePgdat(page));
+        Zone* zone = PageZone(page);
         if (TestSetPageWriteback(page))
             return;
         TagPageWriteback(page);
-        ModLruvecPageState(page, NodeStatItem.NrWriteback, 1);
-        ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, 1);
+        ModLruvecState(lruvec, NodeStatItem.NrWriteback, 1);
+        ModZonePageState(zone, ZoneStatItem.NrZoneWritePending, 1);
     }
 
     /// <summary>
@@ -134,6 +139,10 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal void EndPageWriteback(Page* page)
     {
+        // page_pgdat / page_zone / the lruvec read once, before the flag updates below.
+        PglistData* pgdat = PagePgdat(page);
+        Zone* zone = PageZone(page);
+        Lruvec* lruvec = MemCgroupPageLruvec(page, pgdat);
         if (PageReclaim(page))
         {
             ClearPageReclaim(page);
@@ -142,9 +151,9 @@ public sealed unsafe partial class Machine
         if (!TestClearPageWriteback(page))
             ThrowNotUnderWriteback(page);
         TagPageWritebackEnd(page);
-        ModLruvecPageState(page, NodeStatItem.NrWriteback, -1);
-        ModZonePageState(PageZone(page), ZoneStatItem.NrZoneWritePending, -1);
-        ModNodePageState(PagePgdat(page), NodeStatItem.NrWritten, 1);
+        ModLruvecState(lruvec, NodeStatItem.NrWriteback, -1);
+        ModZonePageState(zone, ZoneStatItem.NrZoneWritePending, -1);
+        ModNodePageState(pgdat, NodeStatItem.NrWritten, 1);
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
