@@ -197,8 +197,8 @@ public sealed unsafe partial class Machine
         }
 
         ListHead.Add(page->LruPtr, PerCpuPages.List(pcp, migratetype));
-        pcp->Count++;
-        if (pcp->Count >= pcp->High)
+        int count = ++pcp->Count;
+        if (count >= pcp->High)
             FreePcppagesBulk(PageZone(page), pcp->Batch, pcp);
     }
 
@@ -217,7 +217,9 @@ public sealed unsafe partial class Machine
 
     /// <summary>
     /// <c>free_unref_page_list</c>: free a list of order-0 pages (linked by <c>lru</c>, refcount already 0): prepare
-    /// them all, then commit each. As in the kernel the list head is left stale: re-initialise it before reuse.
+    /// them all, then commit each. As in the kernel the list head is left stale: re-initialise it before reuse. The
+    /// kernel parks each PFN in <c>page->private</c> between the loops and zeroes it in the second; here the second
+    /// loop recomputes the PFN (a subtraction and a shift) and zeroes <c>private</c> the same.
     /// </summary>
     internal void FreeUnrefPageList(ListHead* list)
     {
@@ -225,17 +227,14 @@ public sealed unsafe partial class Machine
         for (pos = list->Next, next = pos->Next; pos != list; pos = next, next = pos->Next)
         {
             Page* page = Page.FromLru(pos);
-            ulong pfn = PageToPfn(page);
-            if (!FreeUnrefPagePrepare(page, pfn, out _))
+            if (!FreeUnrefPagePrepare(page, PageToPfn(page), out _))
                 ListHead.Del(page->LruPtr);
-            page->Private = pfn;
         }
         for (pos = list->Next, next = pos->Next; pos != list; pos = next, next = pos->Next)
         {
             Page* page = Page.FromLru(pos);
-            ulong pfn = page->Private;
             page->Private = 0;
-            FreeUnrefPageCommit(page, pfn, GetPcppageMigratetype(page), PageThisCpuPcp(page));
+            FreeUnrefPageCommit(page, PageToPfn(page), GetPcppageMigratetype(page), PageThisCpuPcp(page));
         }
     }
 
