@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ReclaimFast.Mm.Filemap;
 using ReclaimFast.Mm.Memory;
+using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Rmap;
 using ReclaimFast.Mm.Swap;
 using ReclaimFast.Mm.Types;
@@ -40,9 +41,10 @@ public sealed unsafe partial class Machine
     internal void PageAddNewAnonRmap(Page* page, VmAreaStruct* vma, ulong address)
     {
         Debug.Assert(address >= vma->VmStart && address < vma->VmEnd);
+        PglistData* pgdat = PagePgdat(page); // read before __SetPageSwapBacked stores page->flags
         __SetPageSwapBacked(page);
         page->MapCount = 0;
-        ModAnonMapped(page, 1);
+        ModNodePageState(pgdat, NodeStatItem.NrAnonMapped, 1); // __mod_node_page_state(page_pgdat(page), NR_ANON_MAPPED)
         __PageSetAnonRmap(page, vma, address, exclusive: true);
     }
 

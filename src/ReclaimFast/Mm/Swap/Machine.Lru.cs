@@ -333,13 +333,18 @@ public sealed unsafe partial class Machine
     /// </summary>
     private void __PagevecLruAddFn(Page* page, Lruvec* lruvec)
     {
-        bool wasUnevictable = TestClearPageUnevictable(page);
+        // TestClearPageUnevictable + SetPageLRU as one store of the head's flags word; page_lru, page_is_file_cache
+        // and PageActive then read the value stored (what re-reading page->flags would give).
+        Debug.Assert(!PageTail(page) && !PageLRU(page), "__pagevec_lru_add_fn: a tail page or one already on an LRU");
+        ulong flags = page->Flags;
+        bool wasUnevictable = (flags & (1UL << (int)PG.Unevictable)) != 0;
+        flags = (flags & ~(1UL << (int)PG.Unevictable)) | (1UL << (int)PG.Lru);
+        page->Flags = flags;
         LruList lru;
-        SetPageLRU(page);
-        if (PageEvictable(page))
+        if ((flags & (1UL << (int)PG.Mlocked)) == 0 && !MappingUnevictable(page)) // page_evictable
         {
-            lru = Lru.PageLru(page);
-            UpdatePageReclaimStat(lruvec, Lru.PageIsFileCache(page), PageActive(page));
+            lru = PageLruOfFlags(flags);
+            UpdatePageReclaimStat(lruvec, (flags & (1UL << (int)PG.SwapBacked)) != 0 ? 0 : 1, (flags & (1UL << (int)PG.Active)) != 0);
             if (wasUnevictable)
                 CountVmEvent(VmEventItem.UnevictablePgrescued);
         }
