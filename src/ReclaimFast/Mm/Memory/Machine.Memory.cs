@@ -129,13 +129,14 @@ public sealed unsafe partial class Machine
             return VmFault.Oom;
         }
         ulong pfn = PageToPfn(page);
+        Mm.PageAlloc.PglistData* pgdat = PagePgdat(page); // for page_add_new_anon_rmap, read before the flag stores
         ContentToken[pfn] = 0; // clear_user_highpage: a zero-filled page's token is 0
         __SetPageUptodate(page);
         ulong entry = PfnPte(pfn, vma->VmPageProt);
         if ((vma->VmFlags & VmFlags.Write) != 0)
             entry |= Rw | Dirty;
         vma->VmMm->RssStat[(int)MmCounter.AnonPages]++;
-        PageAddNewAnonRmap(page, vma, address);
+        PageAddNewAnonRmap(page, vma, address, pgdat);
         MemCgroupCommitCharge(page, memcg, false);
         LruCacheAddActiveOrUnevictable(page, vma);
         *pte = entry;

@@ -38,10 +38,17 @@ public sealed unsafe partial class Machine
 
     /// <summary><c>page_add_new_anon_rmap</c>: a new page's first mapping (mapcount −1 → 0), exclusive.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void PageAddNewAnonRmap(Page* page, VmAreaStruct* vma, ulong address)
+    internal void PageAddNewAnonRmap(Page* page, VmAreaStruct* vma, ulong address) =>
+        PageAddNewAnonRmap(page, vma, address, PagePgdat(page));
+
+    /// <summary>
+    /// <c>page_add_new_anon_rmap</c> given <c>page_pgdat(page)</c>, which a caller that stores page flags first reads
+    /// before them (a reload would wait on those stores).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void PageAddNewAnonRmap(Page* page, VmAreaStruct* vma, ulong address, PglistData* pgdat)
     {
-        Debug.Assert(address >= vma->VmStart && address < vma->VmEnd);
-        PglistData* pgdat = PagePgdat(page); // read before __SetPageSwapBacked stores page->flags
+        Debug.Assert(address >= vma->VmStart && address < vma->VmEnd && pgdat == PagePgdat(page));
         __SetPageSwapBacked(page);
         page->MapCount = 0;
         ModNodePageState(pgdat, NodeStatItem.NrAnonMapped, 1); // __mod_node_page_state(page_pgdat(page), NR_ANON_MAPPED)
