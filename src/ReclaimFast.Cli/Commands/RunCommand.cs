@@ -17,10 +17,12 @@ namespace ReclaimFast.Cli.Commands;
 /// <param name="OutDir">--out: the report directory (written atomically).</param>
 /// <param name="CheckInvariants">--check-invariants: check the whole machine after every step.</param>
 /// <param name="Json">--json: print the run's summary as one JSON object instead of text.</param>
-internal sealed record RunOptions(string? ScenarioPath = null, ulong? Seed = null, string? OutDir = null, bool CheckInvariants = false, bool Json = false);
+/// <param name="DebugVm">--debug-vm: boot the machine with CONFIG_DEBUG_VM.</param>
+internal sealed record RunOptions(
+    string? ScenarioPath = null, ulong? Seed = null, string? OutDir = null, bool CheckInvariants = false, bool Json = false, bool DebugVm = false);
 
 /// <summary>
-/// <c>reclaimfast run [SCENARIO.json] [--seed N] [--out DIR] [--check-invariants] [--json]</c>: runs a scenario (the
+/// <c>reclaimfast run [SCENARIO.json] [--seed N] [--out DIR] [--check-invariants] [--json] [--debug-vm]</c>: runs a scenario (the
 /// embedded default when no file is given) with a progress bar on a terminal, then prints the boot summary, the run's
 /// reclaim counters, <c>/proc/zoneinfo</c> and <c>/proc/buddyinfo</c> (or, with <c>--json</c>, the summary object);
 /// <c>--out DIR</c> writes every report (<see cref="RunReports"/>) and <c>summary.txt</c>. <c>Execute</c> is the
@@ -46,15 +48,20 @@ internal static class RunCommand
         var outOption = new Option<string?>("--out") { Description = "Also write the reports as files under DIR/proc/ (replaced atomically)." };
         var checkOption = new Option<bool>("--check-invariants") { Description = "Check every machine invariant after every step (slow)." };
         var jsonOption = new Option<bool>("--json") { Description = "Print the summary as one JSON object (counters under their /proc/vmstat names)." };
+        var debugVmOption = new Option<bool>("--debug-vm")
+        {
+            Description = "Boot with CONFIG_DEBUG_VM: order-0 pages are checked when freed to and allocated from the pcp lists (default: at refill and drain, as distribution kernels).",
+        };
         var cmd = new Command("run", "Run a scenario (the embedded default when none is given) and print what reclaim did.");
         cmd.Arguments.Add(scenarioArgument);
         cmd.Options.Add(seedOption);
         cmd.Options.Add(outOption);
         cmd.Options.Add(checkOption);
         cmd.Options.Add(jsonOption);
+        cmd.Options.Add(debugVmOption);
         cmd.SetAction(parse => Run(
             new RunOptions(parse.GetValue(scenarioArgument), parse.GetValue(seedOption), parse.GetValue(outOption), parse.GetValue(checkOption),
-                parse.GetValue(jsonOption)),
+                parse.GetValue(jsonOption), parse.GetValue(debugVmOption)),
             parse.InvocationConfiguration.Output, progress: true));
         return cmd;
     }
@@ -73,7 +80,11 @@ internal static class RunCommand
     /// <summary>Runs <paramref name="scenario"/> with the options' seed and checks; returns the finished runner.</summary>
     internal static ScenarioRunner Execute(ScenarioDefinition scenario, RunOptions options, Action<Machine, double>? onInterval, ulong intervalJiffies)
     {
-        var runner = new ScenarioRunner(scenario, options.Seed) { CheckInvariants = options.CheckInvariants };
+        var runner = new ScenarioRunner(scenario, options.Seed)
+        {
+            CheckInvariants = options.CheckInvariants,
+            ConfigDebugVm = options.DebugVm ? true : null,
+        };
         try
         {
             runner.Run(onInterval, intervalJiffies);
@@ -187,7 +198,7 @@ internal static class RunCommand
         }
         w.WriteLine($"ReclaimFast: scenario '{scenario}' booted and ran in {wallMs:F0} ms (host time)");
         w.WriteLine($"  nodes {m.NrNodes}, cpus {m.NrCpus}, max_pfn {m.MaxPfnValue}, present {pages} pages ({pages * 4 / 1024} MiB), managed {managed} pages");
-        w.WriteLine($"  min_free_kbytes {m.MinFreeKbytes}, totalreserve_pages {m.TotalreservePages}");
+        w.WriteLine($"  min_free_kbytes {m.MinFreeKbytes}, totalreserve_pages {m.TotalreservePages}, CONFIG_DEBUG_VM={(m.ConfigDebugVm ? 'y' : 'n')}");
         w.WriteLine($"  host memory: {m.NativeBytes} native bytes = {(double)m.NativeBytes / m.MaxPfnValue:F1} bytes per emulated page frame");
         w.WriteLine();
         w.WriteLine("  node zone      start_pfn    spanned    present    managed       min       low      high");

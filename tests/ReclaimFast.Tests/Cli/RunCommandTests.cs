@@ -32,6 +32,30 @@ public sealed class RunCommandTests : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// CONFIG_DEBUG_VM moves where pages are checked, never what the emulated kernel does: the same scenario ends
+    /// with the same /proc/vmstat either way; `--debug-vm` boots with it and the boot summary says so.
+    /// </summary>
+    [Fact]
+    public void DebugVm_MovesChecksNotBehaviour()
+    {
+        ScenarioDefinition s = ScenarioParser.ParseFile(ScenarioFile());
+        string[] vmstat = new string[2];
+        for (int i = 0; i < 2; i++)
+        {
+            using var runner = new ScenarioRunner(s) { ConfigDebugVm = i == 1 };
+            runner.Run();
+            Assert.Equal(i == 1, runner.Machine.ConfigDebugVm);
+            vmstat[i] = ReclaimFast.Diagnostics.ProcVmstat.Read(runner.Machine);
+        }
+        Assert.Equal(vmstat[0], vmstat[1]);
+        Assert.Contains("pgfault", vmstat[0], StringComparison.Ordinal);
+
+        var stdout = new StringWriter();
+        Assert.Equal(0, RunCommand.Run(new RunOptions(ScenarioFile(), DebugVm: true), stdout));
+        Assert.Contains("CONFIG_DEBUG_VM=y", stdout.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RunPrintsSummaryZoneinfoAndBuddyinfo()
     {

@@ -51,6 +51,9 @@ public sealed unsafe class ScenarioRunner : IDisposable
     /// <summary>Calls <see cref="Machine.CheckInvariants"/> after every scheduler step (slow; for debugging).</summary>
     public bool CheckInvariants { get; init; }
 
+    /// <summary>CONFIG_DEBUG_VM of the machine (<see cref="MachineDescription.ConfigDebugVm"/>); null = its default.</summary>
+    public bool? ConfigDebugVm { get; init; }
+
     /// <summary>
     /// Test hook: run the scenario with its memcg section (cgroups, attachments, memcg events) ignored, for builds
     /// where memory cgroups are not wired yet. Never set by the command line.
@@ -136,7 +139,10 @@ public sealed unsafe class ScenarioRunner : IDisposable
         Machine m;
         try
         {
-            m = Machine.Boot(Describe(sm));
+            MachineDescription d = Describe(sm);
+            if (ConfigDebugVm is bool debugVm)
+                d = d with { ConfigDebugVm = debugVm };
+            m = Machine.Boot(d);
         }
         catch (InvalidMachineDescriptionException e)
         {
