@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using ReclaimFast.Mm.Memory;
 
 namespace ReclaimFast.Bench;
@@ -14,7 +13,7 @@ namespace ReclaimFast.Bench;
 /// iterations are needed for the methods to reach tier-1 code (30 calls, then a 100 ms delay) before measuring.
 /// </summary>
 [BenchmarkCategory(Categories.Fault)]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 200, iterationCount: 60, invocationCount: 1)]
+[SingleInvocationJob(warmupCount: 200, iterationCount: 60)]
 public unsafe class AnonFaultOnlyBenchmarks
 {
     private const int N = 16384;
