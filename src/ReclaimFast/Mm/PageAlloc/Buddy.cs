@@ -16,42 +16,33 @@ public sealed unsafe partial class Machine
     private const ulong SectionUsemapWords = PagesPerSection / MmZone.PageblockNrPages * MmZone.NrPageblockBits / 64;
 
     /// <summary>
-    /// <c>get_pageblock_bitmap</c> (SPARSEMEM, as x86-64 builds): <c>__pfn_to_section(pfn)->pageblock_flags</c>. The
-    /// sections' usemaps sit one after another in one array, so no per-section pointer is loaded.
+    /// <c>get_pageblock_bitmap</c> + <c>pfn_to_bitidx</c> (SPARSEMEM, as x86-64 builds): the usemap word of
+    /// <c>__pfn_to_section(pfn)->pageblock_flags</c> that holds the pageblock's bits, and the bit index within it plus
+    /// <paramref name="endBitidx"/>. Each section's usemap is <see cref="SectionUsemapWords"/> whole words and they sit
+    /// one after another, so section base + index within the section is the pageblock's index over all sections.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong* GetPageblockBitmap(ulong pfn) => _sectionUsemaps + pfn / PagesPerSection * SectionUsemapWords;
+    private ulong* PageblockBitmapWord(ulong pfn, int endBitidx, out int bitidx)
+    {
+        ulong index = (pfn >> MmZone.PageblockOrder) * MmZone.NrPageblockBits;
+        bitidx = (int)(index & 63) + endBitidx;
+        return _sectionUsemaps + index / 64;
+    }
 
-    /// <summary><c>pfn_to_bitidx</c> (SPARSEMEM): bit index of the pageblock in its section's usemap.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong PfnToBitidx(ulong pfn) =>
-        ((pfn & (PagesPerSection - 1)) >> MmZone.PageblockOrder) * MmZone.NrPageblockBits;
-
-    /// <summary>
-    /// <c>__get_pfnblock_flags_mask</c>: bits are stored from the top of each word, as in the kernel. A section's
-    /// usemap is exactly <see cref="SectionUsemapWords"/> whole words, so the word and bit of
-    /// <see cref="GetPageblockBitmap"/> + <see cref="PfnToBitidx"/> are those of the pageblock's index over all
-    /// sections: one shift instead of two splits.
-    /// </summary>
+    /// <summary><c>__get_pfnblock_flags_mask</c>: bits are stored from the top of each word, as in the kernel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong GetPfnblockFlagsMask(ulong pfn, int endBitidx, ulong mask)
     {
-        ulong bitidx = (pfn >> MmZone.PageblockOrder) * MmZone.NrPageblockBits;
-        ulong word = _sectionUsemaps[bitidx / 64];
-        bitidx &= 63;
-        bitidx += (ulong)endBitidx;
-        return (word >> (int)(64 - bitidx - 1)) & mask;
+        ulong word = *PageblockBitmapWord(pfn, endBitidx, out int bitidx);
+        return (word >> (64 - bitidx - 1)) & mask;
     }
 
     /// <summary><c>set_pfnblock_flags_mask</c>.</summary>
     internal void SetPfnblockFlagsMask(ulong flags, ulong pfn, int endBitidx, ulong mask)
     {
         Debug.Assert(MmZone.ZoneSpansPfn(PageZone(_memMap + pfn), pfn), "set_pfnblock_flags_mask outside the zone");
-        ulong bitidx = PfnToBitidx(pfn);
-        ulong* word = GetPageblockBitmap(pfn) + bitidx / 64;
-        bitidx &= 63;
-        bitidx += (ulong)endBitidx;
-        int shift = (int)(64 - bitidx - 1);
+        ulong* word = PageblockBitmapWord(pfn, endBitidx, out int bitidx);
+        int shift = 64 - bitidx - 1;
         *word = (*word & ~(mask << shift)) | (flags << shift);
     }
 
