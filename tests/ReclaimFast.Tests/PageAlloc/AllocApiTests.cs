@@ -220,6 +220,15 @@ public unsafe class AllocApiTests
     /// corrupted page on a pcp list at its allocation; off, the bad free is caught only when free_pcppages_bulk drains
     /// it, and the pcp allocation hands the corrupted page out unchecked.
     /// </summary>
+    /// <summary>The suite runs its machines with CONFIG_DEBUG_VM (the test project sets the AppContext switch).</summary>
+    [Fact]
+    public void TestSuite_BootsWithConfigDebugVm()
+    {
+        Assert.True(AppContext.TryGetSwitch(MachineDescription.ConfigDebugVmSwitch, out bool on) && on);
+        using Machine m = Machine.Boot(OneNode((ZoneType.Normal, 0, 4096)));
+        Assert.True(m.ConfigDebugVm);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
