@@ -105,6 +105,15 @@ public unsafe class VmscanBenchmarks
     /// </summary>
     internal static ulong ShrinkInactiveFile(Machine m, Mm.Filemap.AddressSpace* mapping, int n)
     {
+        ulong reclaimed = ShrinkInactiveFileList(m, n);
+        for (int i = 0; i < n; i++)
+            m.ClearShadowEntry(mapping, (ulong)i);
+        return reclaimed;
+    }
+
+    /// <summary>shrink_inactive_list over node 0's inactive file list in 32-page batches until <paramref name="n"/> are scanned.</summary>
+    internal static ulong ShrinkInactiveFileList(Machine m, int n)
+    {
         ScanControl sc = default;
         sc.GfpMask = Gfp.HighUserMovable;
         sc.ReclaimIdx = (sbyte)Gfp.GfpZone(Gfp.HighUserMovable);
@@ -114,8 +123,6 @@ public unsafe class VmscanBenchmarks
         ulong reclaimed = 0;
         for (int done = 0; done < n; done += Vmscan.SwapClusterMax)
             reclaimed += m.ShrinkInactiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.InactiveFile);
-        for (int i = 0; i < n; i++)
-            m.ClearShadowEntry(mapping, (ulong)i);
         return reclaimed;
     }
 

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using ReclaimFast.Mm.Vmscan;
 using ReclaimFast.Mm.PageAlloc;
 using ReclaimFast.Mm.Types;
 
@@ -99,17 +98,5 @@ public unsafe class VmscanRandom64GiBBenchmarks
     /// <summary>Reclaim them all with shrink_inactive_list in 32-page batches.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     [BenchmarkCategory(Categories.VmscanInactiveFileRandom64GiB)]
-    public ulong ShrinkInactiveRandom()
-    {
-        ScanControl sc = default;
-        sc.GfpMask = Gfp.HighUserMovable;
-        sc.ReclaimIdx = (sbyte)Gfp.GfpZone(Gfp.HighUserMovable);
-        sc.MayUnmap = true;
-        sc.MayWritepage = true;
-        Lruvec* lv = &_m.NodeData(0)->Lruvec;
-        ulong reclaimed = 0;
-        for (int done = 0; done < N; done += Vmscan.SwapClusterMax)
-            reclaimed += _m.ShrinkInactiveList(Vmscan.SwapClusterMax, lv, &sc, LruList.InactiveFile);
-        return reclaimed;
-    }
+    public ulong ShrinkInactiveRandom() => VmscanBenchmarks.ShrinkInactiveFileList(_m, N);
 }
